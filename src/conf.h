@@ -1,0 +1,36 @@
+/*
+ * conf.h: the settings, their defaults, and where they come from: a
+ * key = value file, DIS_CHECKPOINT_* environment variables (for launchers
+ * that pass nothing else), and flags, each overriding the one before.
+ */
+#ifndef DIS_CONF_H
+#define DIS_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct dis_config {
+	char	*database;
+	char	*base_path;
+	char	*socket;
+	char	*journal_mode;
+	size_t	 body_limit;
+	int	 app_quota;
+	int	 retry_after;
+	int	 busy_timeout_ms;
+	int	 threads;
+	bool	 sync_full;
+	bool	 group_commit;
+};
+
+#define CONF_ENV_PREFIX	"DIS_CHECKPOINT_"
+
+int	 conf_init(struct dis_config *);
+int	 conf_set(struct dis_config *, const char *key, const char *value,
+	    char *err, size_t errlen);
+int	 conf_load_file(struct dis_config *, const char *path, char *err,
+	    size_t errlen);
+int	 conf_load_env(struct dis_config *, char *err, size_t errlen);
+void	 conf_free(struct dis_config *);
+
+#endif

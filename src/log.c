@@ -1,0 +1,95 @@
+/*
+ * log.c: writes whole lines with one write(2), so lines from several threads
+ * or processes sharing stderr never interleave.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LINE_MAX_LEN	1024
+#define FIELD_MAX_LEN	256
+
+/*
+ * Copies src into dst with control bytes, '"', '\\' and bytes above 0x7e
+ * written as \xNN, so a request cannot forge or break a log line. Cuts at
+ * size - 1 bytes without splitting an escape.
+ */
+size_t
+log_escape(char *dst, size_t size, const char *src)
+{
+	size_t		 n = 0;
+	unsigned char	 c;
+
+	if (size == 0)
+		return 0;
+	for (; (c = (unsigned char)*src) != '\0'; src++) {
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+			if (n + 4 >= size)
+				break;
+			snprintf(dst + n, 5, "\\x%02x", c);
+			n += 4;
+		} else {
+			if (n + 1 >= size)
+				break;
+			dst[n++] = (char)c;
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+static size_t
+timestamp(char *buf, size_t size)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	return strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+}
+
+static void
+write_line(char *line, size_t len, size_t size)
+{
+	if (len >= size - 1)
+		len = size - 2;
+	line[len++] = '\n';
+	(void)!write(STDERR_FILENO, line, len);
+}
+
+void
+log_message(const char *fmt, ...)
+{
+	char	 line[LINE_MAX_LEN];
+	size_t	 n = timestamp(line, sizeof(line));
+	int	 m;
+	va_list	 ap;
+
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "dis-checkpoint: ");
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	write_line(line, m < 0 ? n : n + (size_t)m, sizeof(line));
+}
+
+void
+log_request(const char *method, const char *path, int status,
+    long long duration_us)
+{
+	char	 line[LINE_MAX_LEN], m[32], p[FIELD_MAX_LEN];
+	size_t	 n = timestamp(line, sizeof(line));
+	int	 k;
+
+	log_escape(m, sizeof(m), method);
+	log_escape(p, sizeof(p), path);
+	k = snprintf(line + n, sizeof(line) - n, "%s \"%s\" %d %lld.%03lldms",
+	    m, p, status, duration_us / 1000, duration_us % 1000);
+	write_line(line, n + (size_t)k, sizeof(line));
+}

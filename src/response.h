@@ -1,0 +1,29 @@
+/*
+ * response.h: what a handler hands back, and its rendering as CGI output
+ * (a Status line, headers, a blank line, the body).
+ */
+#ifndef DIS_RESPONSE_H
+#define DIS_RESPONSE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+
+struct response {
+	int		 status;
+	enum dis_err	 error;		/* DIS_OK unless this is an error */
+	char		 detail[192];	/* the "[...]" part of an error message */
+	char		*body;		/* JSON text of a success, or NULL */
+	const char	*allow;		/* Allow header of a 405 */
+};
+
+void	 response_empty(struct response *, int status);
+int	 response_json(struct response *, int status, json_t *);
+void	 response_error(struct response *, enum dis_err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+char	*response_render(struct response *, int retry_after, size_t *len);
+void	 response_free(struct response *);
+
+#endif

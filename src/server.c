@@ -1,0 +1,270 @@
+/*
+ * server.c: the accept loop, the only code that knows FastCGI. It turns a
+ * FastCGI or CGI request into a struct request, hands it to the service and
+ * writes the rendered response back.
+ *
+ * Threads poll the listening socket (non-blocking) together with a wake-up
+ * pipe before calling FCGX_Accept_r, so SIGTERM never leaves a thread stuck
+ * in accept(): the main thread waits for signals, writes to the pipe, and
+ * every thread ends after the request it is serving.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "log.h"
+#include "server.h"
+#include "service.h"
+#include "writer.h"
+
+extern char **environ;
+
+typedef int output_fn(void *arg, const char *buf, size_t len);
+
+struct worker {
+	const struct dis_config	*cfg;
+	struct writer		*writer;
+	int			 listen_fd;
+	int			 wake_fd;
+	pthread_t		 thread;
+};
+
+static long long
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct store_options
+store_options(const struct dis_config *cfg)
+{
+	struct store_options	 o;
+
+	o.path = cfg->database;
+	o.sync_full = cfg->sync_full;
+	o.journal_mode = cfg->journal_mode;
+	o.busy_timeout_ms = cfg->busy_timeout_ms;
+	return o;
+}
+
+static const char fallback[] = "Status: 500 Internal Server Error\r\n"
+    "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n"
+    "{\"errorCode\":\"DIS.5000\",\"message\":\"System error.\"}";
+
+/* One request, whatever carried it: environment, body, answer, log line. */
+static void
+serve(struct service *svc, char *const *envp, body_reader *read_body,
+    void *in, bool until_eof, output_fn *out_fn, void *out)
+{
+	struct request	 req;
+	struct response	 resp;
+	long long	 start = now_us();
+	char		*text;
+	size_t		 len;
+
+	memset(&resp, 0, sizeof(resp));
+	if (request_from_env(&req, envp) == -1) {
+		out_fn(out, fallback, sizeof(fallback) - 1);
+		log_message("out of memory reading a request");
+		return;
+	}
+	request_read_body(&req, read_body, in, svc->cfg->body_limit, until_eof);
+	service_handle(svc, &req, &resp);
+	if ((text = response_render(&resp, svc->cfg->retry_after, &len)) != NULL)
+		out_fn(out, text, len);
+	else
+		out_fn(out, fallback, sizeof(fallback) - 1);
+	log_request(req.method_name, req.path, text ? resp.status : 500,
+	    now_us() - start);
+	free(text);
+	response_free(&resp);
+	request_free(&req);
+}
+
+static long
+stdin_read(void *arg, char *buf, size_t n)
+{
+	size_t	 got = fread(buf, 1, n, arg);
+
+	return got == 0 && ferror((FILE *)arg) ? -1 : (long)got;
+}
+
+static int
+stdout_write(void *arg, const char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, arg) == len && fflush(arg) == 0 ? 0 : -1;
+}
+
+int
+server_cgi(const struct dis_config *cfg)
+{
+	struct store_options	 opts = store_options(cfg);
+	struct service		 svc;
+	struct store		*store;
+
+	if ((store = store_open(&opts)) == NULL)
+		return 1;
+	service_init(&svc, cfg, store);
+	serve(&svc, environ, stdin_read, stdin, false, stdout_write, stdout);
+	store_close(store);
+	return 0;
+}
+
+static long
+fcgi_read(void *arg, char *buf, size_t n)
+{
+	int	 got = FCGX_GetStr(buf, n > INT_MAX ? INT_MAX : (int)n, arg);
+
+	return FCGX_GetError(arg) != 0 ? -1 : got;
+}
+
+static int
+fcgi_write(void *arg, const char *buf, size_t len)
+{
+	return FCGX_PutStr(buf, (int)len, arg) == (int)len ? 0 : -1;
+}
+
+/* Waits for a connection or the wake-up; false once it is time to stop. */
+static bool
+wait_for_work(const struct worker *w)
+{
+	struct pollfd	 fds[2] = {
+		{ .fd = w->listen_fd, .events = POLLIN },
+		{ .fd = w->wake_fd, .events = POLLIN },
+	};
+
+	while (poll(fds, 2, -1) == -1)
+		if (errno != EINTR)
+			return false;
+	return (fds[1].revents & POLLIN) == 0;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct store_options	 opts = store_options(w->cfg);
+	struct service		 svc;
+	struct store		*store;
+	FCGX_Request		 fr;
+	int			 rc;
+
+	if ((store = store_open(&opts)) == NULL)
+		return NULL;
+	service_init(&svc, w->cfg, store);
+	if (w->writer != NULL) {
+		svc.write = writer_submit;
+		svc.write_arg = w->writer;
+	}
+	FCGX_InitRequest(&fr, w->listen_fd, 0);
+	while (wait_for_work(w)) {
+		rc = FCGX_Accept_r(&fr);
+		/* Another thread or process took the connection first. */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+			continue;
+		if (rc < 0) {
+			log_message("accept failed: %s", strerror(-rc));
+			break;
+		}
+		serve(&svc, fr.envp, fcgi_read, fr.in, true, fcgi_write, fr.out);
+		FCGX_Finish_r(&fr);
+		/*
+		 * A kept connection (FCGI_KEEP_CONN) would make the next
+		 * accept block on it, out of reach of the wake-up pipe.
+		 */
+		FCGX_Free(&fr, 1);
+	}
+	FCGX_Free(&fr, 1);
+	store_close(store);
+	return NULL;
+}
+
+static int
+wait_for_stop(void)
+{
+	sigset_t	 set;
+	int		 sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			return -1;
+		if (sig != SIGHUP)
+			return sig;
+	}
+}
+
+int
+server_fastcgi(const struct dis_config *cfg, int listen_fd)
+{
+	struct store_options	 opts = store_options(cfg);
+	struct worker		*workers;
+	struct writer		*writer = NULL;
+	sigset_t		 set;
+	int			 wake[2], i, started = 0, sig;
+
+	if (FCGX_Init() != 0) {
+		log_message("cannot initialise libfcgi");
+		return 1;
+	}
+	if (pipe(wake) == -1 ||
+	    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) == -1) {
+		log_message("cannot set up the listening socket: %s",
+		    strerror(errno));
+		return 1;
+	}
+	/* Threads inherit this mask: only the main thread takes signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (cfg->group_commit && (writer = writer_start(&opts)) == NULL)
+		return 1;
+	if ((workers = calloc((size_t)cfg->threads, sizeof(*workers))) == NULL)
+		return 1;
+	for (i = 0; i < cfg->threads; i++) {
+		workers[i].cfg = cfg;
+		workers[i].writer = writer;
+		workers[i].listen_fd = listen_fd;
+		workers[i].wake_fd = wake[0];
+		if (pthread_create(&workers[i].thread, NULL, worker_main,
+		    &workers[i]) != 0)
+			break;
+		started++;
+	}
+	log_message("serving FastCGI with %d threads, database %s, "
+	    "synchronous=%s, group commit %s", started, cfg->database,
+	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
+	sig = started > 0 ? wait_for_stop() : -1;
+	(void)!write(wake[1], "x", 1);
+	for (i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	writer_stop(writer);
+	free(workers);
+	close(wake[0]);
+	close(wake[1]);
+	if (sig > 0)
+		log_message("stopped by signal %d", sig);
+	return started > 0 ? 0 : 1;
+}

@@ -1,0 +1,162 @@
+/*
+ * service.c: the dispatcher. Everything that is checked before a handler
+ * runs is checked here, in the order api.md settles: route (404), method
+ * (405), project id (4117), authentication, body size (413), then for
+ * routes with a body: empty (4202), malformed (4300), not an object (4200).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "router.h"
+#include "service.h"
+
+/* The write path without group commit: one transaction per write. */
+enum dis_err
+apply_now(void *store, struct write_op *op)
+{
+	store_apply(store, &op, 1);
+	return op->result;
+}
+
+void
+service_init(struct service *svc, const struct dis_config *cfg,
+    struct store *store)
+{
+	memset(svc, 0, sizeof(*svc));
+	svc->cfg = cfg;
+	svc->store = store;
+	svc->write = apply_now;
+	svc->write_arg = store;
+}
+
+/* Commits op and answers status once it is durable, or its error. */
+void
+service_write(struct service *svc, struct write_op *op, int status,
+    struct response *resp)
+{
+	enum dis_err	 err = svc->write(svc->write_arg, op);
+
+	if (err != DIS_OK)
+		response_error(resp, err, NULL);
+	else
+		response_empty(resp, status);
+}
+
+static bool
+blank(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool
+check_body(const struct request *req, json_t **body, struct response *resp)
+{
+	json_error_t	 jerr;
+
+	if (req->body == NULL || blank(req->body, req->body_len)) {
+		response_error(resp, DIS_ERR_EMPTY_BODY, NULL);
+		return false;
+	}
+	*body = json_loadb(req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (*body == NULL) {
+		/* jerr.text may quote the body, which need not be UTF-8. */
+		response_error(resp, DIS_ERR_MALFORMED,
+		    "body: invalid JSON at line %d, column %d", jerr.line,
+		    jerr.column);
+		return false;
+	}
+	if (!json_is_object(*body)) {
+		response_error(resp, DIS_ERR_INVALID, "body: must be a JSON object");
+		return false;
+	}
+	return true;
+}
+
+static bool
+check_request(struct service *svc, const struct request *req,
+    const struct route_match *m, struct call *call, struct response *resp)
+{
+	const char	*claimed;
+
+	if (m->route->names_project) {
+		if (!validate_value(FIELD_PROJECT, m->project, &call->params, resp))
+			return false;
+		claimed = request_header(req, "x-project-id");
+		if (claimed != NULL && strcmp(claimed, m->project) != 0) {
+			response_error(resp, DIS_ERR_PROJECT,
+			    "X-Project-Id: differs from the path");
+			return false;
+		}
+	}
+	if (req->body_too_large) {
+		response_error(resp, DIS_ERR_TOO_LARGE, "body: over %zu bytes",
+		    svc->cfg->body_limit);
+		return false;
+	}
+	if (req->content_length_bad) {
+		response_error(resp, DIS_ERR_INVALID, "CONTENT_LENGTH: not a number");
+		return false;
+	}
+	if (req->body_short) {
+		response_error(resp, DIS_ERR_MALFORMED,
+		    "body: shorter than its Content-Length");
+		return false;
+	}
+	if (m->route->takes_body && !check_body(req, &call->body, resp))
+		return false;
+	if (query_parse(req->query, &call->query, &call->nquery) == -1) {
+		response_error(resp, DIS_ERR_INTERNAL, NULL);
+		return false;
+	}
+	return true;
+}
+
+void
+service_handle(struct service *svc, const struct request *req,
+    struct response *resp)
+{
+	struct route_match	 m;
+	struct call		 call;
+	const char		*allow;
+	enum dis_err		 err;
+
+	memset(&call, 0, sizeof(call));
+	call.request = req;
+	err = router_match(req->path, svc->cfg->base_path, req->method, &m, &allow);
+	if (err != DIS_OK) {
+		response_error(resp, err, err == DIS_ERR_NO_ROUTE ?
+		    "no such resource" : err == DIS_ERR_METHOD ?
+		    "method not allowed here" : NULL);
+		resp->allow = allow;
+		return;
+	}
+	call.path_app = m.app;
+	call.path_stream = m.stream;
+	if (check_request(svc, req, &m, &call, resp))
+		m.route->handler(svc, &call, resp);
+	json_decref(call.body);
+	query_free(call.query, call.nquery);
+	route_match_free(&m);
+}
+
+void
+handle_health(struct service *svc, struct call *call, struct response *resp)
+{
+	enum dis_err	 err = store_check_writable(svc->store);
+
+	(void)call;
+	if (err != DIS_OK)
+		response_error(resp, DIS_ERR_UNAVAILABLE, "database not writable");
+	else
+		response_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+}
