@@ -18,7 +18,7 @@
 #define DEFAULT_DATABASE "/var/lib/dis-checkpoint/dis-checkpoint.db"
 #endif
 
-enum kind { K_STRING, K_INT, K_SIZE, K_BOOL, K_SYNC, K_JOURNAL };
+enum kind { K_STRING, K_INT, K_SIZE, K_BOOL, K_SYNC, K_JOURNAL, K_LOG };
 
 struct setting {
 	const char	*key;
@@ -41,6 +41,7 @@ static const struct setting settings[] = {
 	{ "busy_timeout", K_INT, AT(busy_timeout_ms), 1, 600000 },
 	{ "threads", K_INT, AT(threads), 1, 1024 },
 	{ "group_commit", K_BOOL, AT(group_commit), 0, 0 },
+	{ "log", K_LOG, AT(log), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -141,6 +142,17 @@ conf_set(struct dis_config *c, const char *key, const char *value,
 		else
 			rc = -1;
 		break;
+	case K_LOG:
+		rc = 0;
+		if (strcasecmp(value, "auto") == 0)
+			*(enum log_target *)field = LOG_AUTO;
+		else if (strcasecmp(value, "stderr") == 0)
+			*(enum log_target *)field = LOG_STDERR;
+		else if (strcasecmp(value, "fastcgi") == 0)
+			*(enum log_target *)field = LOG_FASTCGI;
+		else
+			rc = -1;
+		break;
 	case K_JOURNAL:
 		rc = strcasecmp(value, "wal") == 0 ||
 		    strcasecmp(value, "delete") == 0 ||
@@ -159,6 +171,9 @@ conf_set(struct dis_config *c, const char *key, const char *value,
 		else if (s->kind == K_SYNC)
 			snprintf(err, errlen, "%s: \"%s\" is not full or normal",
 			    key, value);
+		else if (s->kind == K_LOG)
+			snprintf(err, errlen, "%s: \"%s\" is not auto, stderr or "
+			    "fastcgi", key, value);
 		else if (s->kind == K_JOURNAL)
 			snprintf(err, errlen, "%s: \"%s\" is not wal, delete, "
 			    "truncate or persist", key, value);

@@ -9,6 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+enum log_target {
+	LOG_AUTO,	/* stderr, unless the launcher discards it */
+	LOG_STDERR,
+	LOG_FASTCGI	/* the FastCGI error stream: the web server's log */
+};
+
 struct dis_config {
 	char	*database;
 	char	*base_path;
@@ -19,6 +25,7 @@ struct dis_config {
 	int	 retry_after;
 	int	 busy_timeout_ms;
 	int	 threads;
+	enum log_target log;
 	bool	 sync_full;
 	bool	 group_commit;
 };

@@ -4,9 +4,11 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +16,32 @@
 
 #define LINE_MAX_LEN	1024
 #define FIELD_MAX_LEN	256
+
+/* Per thread: where this thread's lines go while it serves a request. */
+static _Thread_local log_sink	*sink;
+static _Thread_local void	*sink_arg;
+
+void
+log_set_sink(log_sink *fn, void *arg)
+{
+	sink = fn;
+	sink_arg = arg;
+}
+
+/*
+ * lighttpd and spawn-fcgi start FastCGI programs with stderr on /dev/null
+ * (or closed); their lines would be lost there.
+ */
+bool
+log_stderr_discarded(void)
+{
+	struct stat	 err, null;
+
+	if (fstat(STDERR_FILENO, &err) == -1)
+		return true;
+	return stat("/dev/null", &null) == 0 && S_ISCHR(err.st_mode) &&
+	    err.st_rdev == null.st_rdev;
+}
 
 /*
  * Copies src into dst with control bytes, '"', '\\' and bytes above 0x7e
@@ -61,7 +89,10 @@ write_line(char *line, size_t len, size_t size)
 	if (len >= size - 1)
 		len = size - 2;
 	line[len++] = '\n';
-	(void)!write(STDERR_FILENO, line, len);
+	if (sink != NULL)
+		sink(sink_arg, line, len);
+	else
+		(void)!write(STDERR_FILENO, line, len);
 }
 
 void

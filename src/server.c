@@ -36,6 +36,7 @@ typedef int output_fn(void *arg, const char *buf, size_t len);
 struct worker {
 	const struct dis_config	*cfg;
 	struct writer		*writer;
+	bool			 log_to_fastcgi;
 	int			 listen_fd;
 	int			 wake_fd;
 	pthread_t		 thread;
@@ -139,6 +140,12 @@ fcgi_write(void *arg, const char *buf, size_t len)
 	return FCGX_PutStr(buf, (int)len, arg) == (int)len ? 0 : -1;
 }
 
+static void
+fcgi_log(void *stream, const char *line, size_t len)
+{
+	FCGX_PutStr(line, (int)len, stream);
+}
+
 /* Waits for a connection or the wake-up; false once it is time to stop. */
 static bool
 wait_for_work(const struct worker *w)
@@ -181,7 +188,10 @@ worker_main(void *arg)
 			log_message("accept failed: %s", strerror(-rc));
 			break;
 		}
+		if (w->log_to_fastcgi)
+			log_set_sink(fcgi_log, fr.err);
 		serve(&svc, fr.envp, fcgi_read, fr.in, true, fcgi_write, fr.out);
+		log_set_sink(NULL, NULL);
 		FCGX_Finish_r(&fr);
 		/*
 		 * A kept connection (FCGI_KEEP_CONN) would make the next
@@ -221,6 +231,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	struct writer		*writer = NULL;
 	sigset_t		 set;
 	int			 wake[2], i, started = 0, sig;
+	bool			 log_to_fastcgi;
 
 	if (FCGX_Init() != 0) {
 		log_message("cannot initialise libfcgi");
@@ -243,9 +254,12 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		return 1;
 	if ((workers = calloc((size_t)cfg->threads, sizeof(*workers))) == NULL)
 		return 1;
+	log_to_fastcgi = cfg->log == LOG_FASTCGI ||
+	    (cfg->log == LOG_AUTO && log_stderr_discarded());
 	for (i = 0; i < cfg->threads; i++) {
 		workers[i].cfg = cfg;
 		workers[i].writer = writer;
+		workers[i].log_to_fastcgi = log_to_fastcgi;
 		workers[i].listen_fd = listen_fd;
 		workers[i].wake_fd = wake[0];
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
