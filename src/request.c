@@ -204,13 +204,12 @@ request_read_body(struct request *r, body_reader *read_fn, void *arg,
 			}
 			buf = grown;
 		}
-		n = read_fn(arg, buf + len, size - len);
-		if (n < 0) {
-			free(buf);
-			return DIS_ERR_INVALID;
-		}
-		if (n == 0)
+		/* A client gone mid-body leaves a short body: never a partial write. */
+		if ((n = read_fn(arg, buf + len, size - len)) <= 0) {
+			if (n < 0)
+				r->body_short = true;
 			break;
+		}
 		len += (size_t)n;
 	}
 	if (len > cap) {
@@ -220,12 +219,16 @@ request_read_body(struct request *r, body_reader *read_fn, void *arg,
 	}
 	if (r->content_length >= 0 && len < (size_t)r->content_length)
 		r->body_short = true;
-	else if (r->content_length >= 0)
+	if (r->body_short) {
+		free(buf);
+		return DIS_ERR_MALFORMED;
+	}
+	if (r->content_length >= 0)
 		len = (size_t)r->content_length;
 	buf[len] = '\0';
 	r->body = buf;
 	r->body_len = len;
-	return r->body_short ? DIS_ERR_MALFORMED : DIS_OK;
+	return DIS_OK;
 }
 
 const char *
