@@ -365,6 +365,24 @@ app_exists(struct store *s, const char *project, const char *app)
 	return rc;
 }
 
+/* SQLITE_ROW when op's app exists; SQLITE_DONE, and op fails, when not. */
+static int
+require_app(struct store *s, struct write_op *op)
+{
+	int	 rc = app_exists(s, op->key.project, op->key.app);
+
+	if (rc == SQLITE_DONE)
+		op->result = DIS_ERR_APP_NOT_FOUND;
+	return rc;
+}
+
+static void
+bind_app(sqlite3_stmt *st, const struct write_op *op)
+{
+	bind_text(st, 1, op->key.project);
+	bind_text(st, 2, op->key.app);
+}
+
 static int
 apply_create_app(struct store *s, struct write_op *op)
 {
@@ -388,8 +406,7 @@ apply_create_app(struct store *s, struct write_op *op)
 	if (op->result != DIS_OK)
 		return SQLITE_OK;
 	st = stmt(s, ST_APP_INSERT);
-	bind_text(st, 1, op->key.project);
-	bind_text(st, 2, op->key.app);
+	bind_app(st, op);
 	bind_text(st, 3, op->app_id);
 	sqlite3_bind_int64(st, 4, op->create_time);
 	return run(st);
@@ -401,20 +418,14 @@ apply_delete_app(struct store *s, struct write_op *op)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((rc = app_exists(s, op->key.project, op->key.app)) == SQLITE_DONE) {
-		op->result = DIS_ERR_APP_NOT_FOUND;
-		return SQLITE_OK;
-	}
-	if (rc != SQLITE_ROW)
-		return rc;
+	if ((rc = require_app(s, op)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
 	st = stmt(s, ST_CKPT_DELETE_APP);
-	bind_text(st, 1, op->key.project);
-	bind_text(st, 2, op->key.app);
+	bind_app(st, op);
 	if ((rc = run(st)) != SQLITE_OK)
 		return rc;
 	st = stmt(s, ST_APP_DELETE);
-	bind_text(st, 1, op->key.project);
-	bind_text(st, 2, op->key.app);
+	bind_app(st, op);
 	return run(st);
 }
 
@@ -424,12 +435,8 @@ apply_checkpoint(struct store *s, struct write_op *op)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((rc = app_exists(s, op->key.project, op->key.app)) == SQLITE_DONE) {
-		op->result = DIS_ERR_APP_NOT_FOUND;
-		return SQLITE_OK;
-	}
-	if (rc != SQLITE_ROW)
-		return rc;
+	if ((rc = require_app(s, op)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
 	if (op->kind == WRITE_DELETE_CHECKPOINTS) {
 		st = stmt(s, op->key.partition < 0 ? ST_CKPT_DELETE_STREAM :
 		    ST_CKPT_DELETE_ONE);
