@@ -138,3 +138,76 @@ report_request_log() {
 	where=$(grep -l 'GET "/.*" 200 ' "$LOGS"/* 2>/dev/null | sed "s|$TMP/||" | tr '\n' ' ')
 	echo "per-request log lines of ${SMOKE_NAME:-the app}: ${where:-none found}"
 }
+
+# Apache from Debian's apache2 binary with our own minimal httpd.conf (never
+# the system instance): prefork, the modules the deploy/apache snippets
+# need, everything in $TMP. start_apache SNIPPET [MODULE ...]; sets PORT and
+# APACHE_PID. As root, children run as nobody:nogroup (open_up_tmp first).
+APACHE_MODULES=/usr/lib/apache2/modules
+start_apache() {
+	local snippet=$1 m user=
+	shift
+	PORT=$(free_port)
+	[ "$(id -u)" -eq 0 ] && user="User nobody
+Group nogroup"
+	{
+		cat <<EOF2
+ServerRoot "$TMP"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$PORT
+PidFile "$RUN/httpd.pid"
+DefaultRuntimeDir "$RUN"
+Mutex file:$RUN default
+ErrorLog "$LOGS/apache-error.log"
+LogLevel warn
+$user
+LoadModule mpm_prefork_module $APACHE_MODULES/mod_mpm_prefork.so
+StartServers 2
+MinSpareServers 1
+MaxSpareServers 4
+MaxRequestWorkers 8
+EOF2
+		for m in authz_core mime alias rewrite env setenvif dir "$@"; do
+			echo "LoadModule ${m}_module $APACHE_MODULES/mod_$m.so"
+		done
+		cat <<EOF2
+LogFormat "%h %l %u %t \"%r\" %>s %b" common
+CustomLog "$LOGS/apache-access.log" common
+TypesConfig /etc/mime.types
+DocumentRoot "$TMP/www"
+<Directory />
+	AllowOverride None
+	Require all denied
+</Directory>
+<Directory "$TMP/www">
+	AllowOverride All
+	Require all granted
+</Directory>
+Include "$snippet"
+EOF2
+	} >"$TMP/httpd.conf"
+	CONTEXT="apache2 configtest:"
+	# apache2ctl configtest is apache2 -t on the system config; same check.
+	if apache2 -f "$TMP/httpd.conf" -t >"$TMP/configtest" 2>&1; then
+		pass
+	else
+		fail "$(cat "$TMP/configtest")"
+	fi
+	# Its own session: on SIGTERM prefork signals its whole process group,
+	# which would otherwise include this test.
+	setsid apache2 -f "$TMP/httpd.conf" -DFOREGROUND \
+	    2>>"$LOGS/apache-stderr.log" &
+	APACHE_PID=$!
+	CLEANUP_PIDS="$CLEANUP_PIDS $APACHE_PID"
+	wait_for_port "$PORT"
+}
+
+# Graceful-stop would wait for mod_fcgid's processes; TERM stops all.
+stop_apache() {
+	kill -TERM "$APACHE_PID" 2>/dev/null
+	wait "$APACHE_PID" 2>/dev/null
+	for _ in $(seq 50); do
+		[ -e "$RUN/httpd.pid" ] || break
+		sleep 0.1
+	done
+}
