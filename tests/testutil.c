@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,45 +14,59 @@
 
 #include "testutil.h"
 
-char *
-tmpdir_create(void)
+static char	*root;
+
+void
+tmproot_create(void)
 {
 	const char	*base = getenv("TMPDIR");
-	char		*dir;
 
 	if (base == NULL || *base == '\0')
 		base = "/tmp";
-	if (asprintf(&dir, "%s/dis-unit.XXXXXX", base) == -1)
+	if (asprintf(&root, "%s/dis-unit.XXXXXX", base) == -1 ||
+	    mkdtemp(root) == NULL) {
+		perror("dis-unit temp dir");
+		exit(EXIT_FAILURE);
+	}
+}
+
+void
+tmproot_remove(void)
+{
+	tmpdir_remove(root);
+	root = NULL;
+}
+
+char *
+tmpdir_create(void)
+{
+	char	*dir;
+
+	ck_assert_msg(root != NULL, "tmproot_create() was not called");
+	if (asprintf(&dir, "%s/t.XXXXXX", root) == -1)
 		ck_abort_msg("asprintf failed");
 	if (mkdtemp(dir) == NULL)
 		ck_abort_msg("mkdtemp %s failed", dir);
 	return dir;
 }
 
-/* Files (the database and its -wal/-shm) and one level of directories. */
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 void
 tmpdir_remove(char *dir)
 {
-	DIR		*d;
-	struct dirent	*e;
-	char		*p;
-
 	if (dir == NULL)
 		return;
-	if ((d = opendir(dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			p = path_join(dir, e->d_name);
-			if (unlink(p) == -1)
-				tmpdir_remove(p);
-			else
-				free(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(dir);
 }
 

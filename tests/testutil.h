@@ -1,7 +1,7 @@
 /*
- * testutil.h: what several Check programs share: a private temp directory
+ * testutil.h: what several Check programs share: private temp directories
  * (under $TMPDIR, so make distcheck's read-only srcdir is never written)
- * and a few JSON helpers for comparing bodies after parsing.
+ * and a few JSON and string helpers.
  */
 #ifndef DIS_TESTUTIL_H
 #define DIS_TESTUTIL_H
@@ -10,9 +10,17 @@
 
 #include <jansson.h>
 
-/* Creates a new directory; aborts the test when it cannot. */
+/*
+ * main() calls tmproot_create() before running the suite and
+ * tmproot_remove() after, in the parent: a failed assertion ends Check's
+ * forked child with _exit(), skipping the teardown, so only the parent can
+ * be sure to clean up. No database is opened there.
+ */
+void	 tmproot_create(void);
+void	 tmproot_remove(void);
+/* A new directory under the root; aborts the test when it cannot. */
 char	*tmpdir_create(void);
-/* Removes the directory and every file in it (one level deep is enough). */
+/* Removes the directory and everything below it, and frees dir. */
 void	 tmpdir_remove(char *dir);
 /* dir + "/" + name in a new string. */
 char	*path_join(const char *dir, const char *name);
