@@ -1,0 +1,904 @@
+/*
+ * check_store.c: the SQLite store on a real file in a temp directory:
+ * batches applied with a savepoint per op (one failing op leaves the others
+ * alone), upserts, app existence, quota and not-found results, deleting an
+ * app and its checkpoints, listing apps and partition states page by page,
+ * project isolation, the schema version, data kept across a reopen, and a
+ * database in a missing directory answering "unavailable" until the
+ * directory appears.
+ *
+ * The store is opened in a checked fixture, so in the forked child: an
+ * SQLite connection must never cross a fork.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "testutil.h"
+
+static char		*dir;
+static char		*dbpath;
+static struct store	*st;
+
+static struct store *
+open_store(const char *path)
+{
+	struct store_options	 o;
+	struct store		*s;
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.sync_full = false;	/* durability is not under test here */
+	o.journal_mode = "WAL";
+	o.busy_timeout_ms = 2000;
+	s = store_open(&o);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static void
+setup(void)
+{
+	dir = tmpdir_create();
+	dbpath = path_join(dir, "store.db");
+	st = open_store(dbpath);
+}
+
+static void
+teardown(void)
+{
+	store_close(st);
+	st = NULL;
+	free(dbpath);
+	tmpdir_remove(dir);
+}
+
+/* ---- helpers: one op, applied alone -------------------------------------- */
+
+static struct write_op
+op_create(const char *project, const char *app, int quota)
+{
+	struct write_op	 op;
+	static int	 serial;
+	static char	 ids[64][16];
+
+	memset(&op, 0, sizeof(op));
+	op.kind = WRITE_CREATE_APP;
+	op.key.project = project;
+	op.key.app = app;
+	snprintf(ids[serial % 64], sizeof(ids[0]), "id-%d", serial);
+	op.app_id = ids[serial++ % 64];
+	op.create_time = 1700000000000LL + serial;
+	op.app_quota = quota;
+	return op;
+}
+
+static struct write_op
+op_commit(const char *project, const char *app, const char *stream,
+    long long partition, long long sequence, const char *metadata)
+{
+	struct write_op	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = WRITE_COMMIT_CHECKPOINT;
+	op.key.project = project;
+	op.key.app = app;
+	op.key.stream = stream;
+	op.key.type = "LAST_READ";
+	op.key.partition = partition;
+	op.sequence = sequence;
+	op.metadata = metadata;
+	return op;
+}
+
+static struct write_op
+op_delete_ckpt(const char *project, const char *app, const char *stream,
+    long long partition)
+{
+	struct write_op	 op = op_commit(project, app, stream, partition, 0,
+	    NULL);
+
+	op.kind = WRITE_DELETE_CHECKPOINTS;
+	return op;
+}
+
+static struct write_op
+op_delete_app(const char *project, const char *app)
+{
+	struct write_op	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = WRITE_DELETE_APP;
+	op.key.project = project;
+	op.key.app = app;
+	return op;
+}
+
+static enum dis_err
+apply1(struct write_op op)
+{
+	struct write_op	*p = &op;
+	enum dis_err	 err;
+
+	op.result = DIS_ERR_INTERNAL;	/* must be overwritten */
+	err = store_apply(st, &p, 1);
+	if (err != DIS_OK)
+		ck_assert_int_eq(op.result, err);
+	return op.result;
+}
+
+static void
+create(const char *project, const char *app)
+{
+	ck_assert_int_eq(apply1(op_create(project, app, 1000)), DIS_OK);
+}
+
+static void
+commit(const char *project, const char *app, const char *stream,
+    long long partition, long long sequence, const char *metadata)
+{
+	ck_assert_int_eq(apply1(op_commit(project, app, stream, partition,
+	    sequence, metadata)), DIS_OK);
+}
+
+/* The stored sequence, or -1; with its metadata copied into meta. */
+static long long
+get(const char *project, const char *app, const char *stream,
+    long long partition, char *meta, size_t metalen)
+{
+	struct checkpoint_key	 key = { project, app, stream, "LAST_READ",
+	    partition };
+	long long		 seq = 12345;
+	char			*m = (char *)"unset";
+
+	ck_assert_int_eq(store_get_checkpoint(st, &key, &seq, &m), DIS_OK);
+	if (seq == -1)
+		ck_assert_ptr_null(m);
+	else
+		ck_assert_ptr_nonnull(m);
+	if (meta != NULL)
+		snprintf(meta, metalen, "%s", m ? m : "(none)");
+	free(m);
+	return seq;
+}
+
+/* What the app visitors saw, copied out. */
+struct app_seen {
+	char		 name[64];
+	char		 app_id[64];
+	long long	 create_time;
+	char		 streams[256];	/* joined with ',' */
+};
+
+struct apps_seen {
+	struct app_seen	 apps[128];
+	size_t		 n;
+};
+
+static int
+collect_app(void *arg, const struct app_info *info)
+{
+	struct apps_seen	*seen = arg;
+	struct app_seen		*a;
+	size_t			 i, off = 0;
+
+	ck_assert_uint_lt(seen->n, 128);
+	a = &seen->apps[seen->n++];
+	snprintf(a->name, sizeof(a->name), "%s", info->name);
+	snprintf(a->app_id, sizeof(a->app_id), "%s", info->app_id);
+	a->create_time = info->create_time;
+	a->streams[0] = '\0';
+	for (i = 0; i < info->nstreams; i++)
+		off += (size_t)snprintf(a->streams + off,
+		    sizeof(a->streams) - off, "%s%s", i ? "," : "",
+		    info->streams[i]);
+	return 0;
+}
+
+static enum dis_err
+describe(const char *project, const char *app, struct app_seen *out)
+{
+	struct apps_seen	*seen = calloc(1, sizeof(*seen));
+	enum dis_err		 err;
+
+	ck_assert_ptr_nonnull(seen);
+	err = store_get_app(st, project, app, collect_app, seen);
+	ck_assert_uint_eq(seen->n, err == DIS_OK ? 1 : 0);
+	if (err == DIS_OK && out != NULL)
+		*out = seen->apps[0];
+	free(seen);
+	return err;
+}
+
+/* Lists a page; names joined with ','. */
+static void
+list(const char *project, const char *stream, const char *after, int limit,
+    char *names, size_t len, long long *total, bool *more)
+{
+	struct apps_seen	*seen = calloc(1, sizeof(*seen));
+	size_t			 i, off = 0;
+
+	ck_assert_ptr_nonnull(seen);
+	ck_assert_int_eq(store_list_apps(st, project, stream, after, limit,
+	    collect_app, seen, total, more), DIS_OK);
+	names[0] = '\0';
+	for (i = 0; i < seen->n; i++)
+		off += (size_t)snprintf(names + off, len - off, "%s%s",
+		    i ? "," : "", seen->apps[i].name);
+	free(seen);
+}
+
+struct states_seen {
+	char	 text[512];	/* "partition:sequence" joined with ',' */
+	size_t	 off, n;
+};
+
+static int
+collect_state(void *arg, long long partition, long long sequence)
+{
+	struct states_seen	*s = arg;
+
+	s->off += (size_t)snprintf(s->text + s->off, sizeof(s->text) - s->off,
+	    "%s%lld:%lld", s->n++ ? "," : "", partition, sequence);
+	return 0;
+}
+
+static enum dis_err
+states(const char *project, const char *app, const char *stream,
+    long long after, int limit, char *out, size_t len, bool *more)
+{
+	struct checkpoint_key	 key = { project, app, stream, "LAST_READ",
+	    after };
+	struct states_seen	 s;
+	enum dis_err		 err;
+
+	memset(&s, 0, sizeof(s));
+	*more = true;
+	err = store_partition_states(st, &key, limit, collect_state, &s, more);
+	snprintf(out, len, "%s", s.text);
+	return err;
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+START_TEST(test_schema_version)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	int		 version = -1, tables = 0;
+
+	create("p1", "a1");
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+	    "sqlite_master WHERE type = 'table' AND name IN ('apps', "
+	    "'checkpoints')", -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	tables = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	ck_assert_int_eq(version, 1);
+	ck_assert_int_eq(tables, 2);
+}
+END_TEST
+
+START_TEST(test_create_and_describe)
+{
+	struct app_seen	 a;
+	struct write_op	 op = op_create("p1", "a1", 10);
+
+	ck_assert_int_eq(apply1(op), DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.name, "a1");
+	ck_assert_str_eq(a.app_id, op.app_id);
+	ck_assert_int_eq(a.create_time, op.create_time);
+	ck_assert_str_eq(a.streams, "");
+	ck_assert_int_eq(describe("p1", "a2", NULL), DIS_ERR_APP_NOT_FOUND);
+	/* Names are case-sensitive. */
+	ck_assert_int_eq(describe("p1", "A1", NULL), DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+/* A duplicate is refused and leaves the first app as it was. */
+START_TEST(test_create_duplicate)
+{
+	struct write_op	 first = op_create("p1", "a1", 10);
+	struct app_seen	 a;
+
+	ck_assert_int_eq(apply1(first), DIS_OK);
+	ck_assert_int_eq(apply1(op_create("p1", "a1", 10)), DIS_ERR_APP_EXISTS);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.app_id, first.app_id);
+}
+END_TEST
+
+/* Quota counts the project's apps; a duplicate is reported before quota. */
+START_TEST(test_quota)
+{
+	ck_assert_int_eq(apply1(op_create("p1", "a1", 2)), DIS_OK);
+	ck_assert_int_eq(apply1(op_create("p1", "a2", 2)), DIS_OK);
+	ck_assert_int_eq(apply1(op_create("p1", "a3", 2)), DIS_ERR_APP_QUOTA);
+	ck_assert_int_eq(describe("p1", "a3", NULL), DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(apply1(op_create("p1", "a1", 2)), DIS_ERR_APP_EXISTS);
+	/* Another project has its own quota. */
+	ck_assert_int_eq(apply1(op_create("p2", "a3", 2)), DIS_OK);
+	/* Deleting frees a slot. */
+	ck_assert_int_eq(apply1(op_delete_app("p1", "a1")), DIS_OK);
+	ck_assert_int_eq(apply1(op_create("p1", "a3", 2)), DIS_OK);
+	/* A quota of 0 allows nothing. */
+	ck_assert_int_eq(apply1(op_create("p3", "a1", 0)), DIS_ERR_APP_QUOTA);
+}
+END_TEST
+
+START_TEST(test_checkpoint_needs_app)
+{
+	struct checkpoint_key	 key = { "p1", "nope", "s1", "LAST_READ", 0 };
+	long long		 seq = 99;
+	char			*meta = NULL;
+
+	ck_assert_int_eq(apply1(op_commit("p1", "nope", "s1", 0, 5, "")),
+	    DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "nope", "s1", -1)),
+	    DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(store_get_checkpoint(st, &key, &seq, &meta),
+	    DIS_ERR_APP_NOT_FOUND);
+	ck_assert_ptr_null(meta);
+	/* The failed commit did not create the app behind our back. */
+	ck_assert_int_eq(describe("p1", "nope", NULL), DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_get_nothing_committed)
+{
+	create("p1", "a1");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), -1);
+}
+END_TEST
+
+/* A commit replaces the last one of the same key, and only that one. */
+START_TEST(test_upsert)
+{
+	char	 meta[64];
+
+	create("p1", "a1");
+	commit("p1", "a1", "s1", 0, 5, "first");
+	commit("p1", "a1", "s1", 1, 50, "other");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, meta, sizeof(meta)), 5);
+	ck_assert_str_eq(meta, "first");
+	commit("p1", "a1", "s1", 0, 7, "second");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, meta, sizeof(meta)), 7);
+	ck_assert_str_eq(meta, "second");
+	/* Going backwards is allowed: a consumer may rewind. */
+	commit("p1", "a1", "s1", 0, 3, NULL);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, meta, sizeof(meta)), 3);
+	ck_assert_str_eq(meta, "");
+	ck_assert_int_eq(get("p1", "a1", "s1", 1, meta, sizeof(meta)), 50);
+	ck_assert_str_eq(meta, "other");
+	/* Extremes of both numbers survive. */
+	commit("p1", "a1", "s1", 2147483647, 9223372036854775807LL, "max");
+	ck_assert_int_eq(get("p1", "a1", "s1", 2147483647, NULL, 0),
+	    9223372036854775807LL);
+	commit("p1", "a1", "s1", 0, 0, "zero");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 0);
+}
+END_TEST
+
+/* Metadata is stored as given, multi-byte and quotes included. */
+START_TEST(test_metadata_text)
+{
+	static const char	 text[] = "caf\xc3\xa9 'quoted' \"dq\" %s \\";
+	char			 meta[64];
+
+	create("p1", "a1");
+	commit("p1", "a1", "s1", 0, 1, text);
+	get("p1", "a1", "s1", 0, meta, sizeof(meta));
+	ck_assert_str_eq(meta, text);
+}
+END_TEST
+
+/*
+ * One batch, one transaction, one savepoint per op: ops that fail (app
+ * missing, duplicate) fail alone and the rest are committed. Ops see the
+ * effects of earlier ops of the same batch.
+ */
+START_TEST(test_batch)
+{
+	struct write_op	 ops[7], *p[7];
+	size_t		 i;
+
+	ops[0] = op_create("p1", "a1", 10);
+	ops[1] = op_commit("p1", "missing", "s1", 0, 1, "");
+	ops[2] = op_commit("p1", "a1", "s1", 0, 10, "m0");
+	ops[3] = op_create("p1", "a1", 10);
+	ops[4] = op_commit("p1", "a1", "s1", 1, 11, "m1");
+	ops[5] = op_delete_app("p1", "missing");
+	ops[6] = op_create("p1", "a2", 2);
+	for (i = 0; i < 7; i++) {
+		ops[i].result = DIS_ERR_INTERNAL;
+		p[i] = &ops[i];
+	}
+	ck_assert_int_eq(store_apply(st, p, 7), DIS_OK);
+	ck_assert_int_eq(ops[0].result, DIS_OK);
+	ck_assert_int_eq(ops[1].result, DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(ops[2].result, DIS_OK);
+	ck_assert_int_eq(ops[3].result, DIS_ERR_APP_EXISTS);
+	ck_assert_int_eq(ops[4].result, DIS_OK);
+	ck_assert_int_eq(ops[5].result, DIS_ERR_APP_NOT_FOUND);
+	/* a1 counts toward the quota within the batch: 1 < 2. */
+	ck_assert_int_eq(ops[6].result, DIS_OK);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 10);
+	ck_assert_int_eq(get("p1", "a1", "s1", 1, NULL, 0), 11);
+	ck_assert_int_eq(describe("p1", "missing", NULL), DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(describe("p1", "a2", NULL), DIS_OK);
+}
+END_TEST
+
+/* Within one batch the quota sees the apps created before in it. */
+START_TEST(test_batch_quota)
+{
+	struct write_op	 ops[3], *p[3];
+	size_t		 i;
+
+	ops[0] = op_create("p1", "a1", 2);
+	ops[1] = op_create("p1", "a2", 2);
+	ops[2] = op_create("p1", "a3", 2);
+	for (i = 0; i < 3; i++)
+		p[i] = &ops[i];
+	ck_assert_int_eq(store_apply(st, p, 3), DIS_OK);
+	ck_assert_int_eq(ops[0].result, DIS_OK);
+	ck_assert_int_eq(ops[1].result, DIS_OK);
+	ck_assert_int_eq(ops[2].result, DIS_ERR_APP_QUOTA);
+}
+END_TEST
+
+/* An empty batch commits nothing and fails nothing. */
+START_TEST(test_batch_empty)
+{
+	ck_assert_int_eq(store_apply(st, NULL, 0), DIS_OK);
+}
+END_TEST
+
+START_TEST(test_delete_checkpoints)
+{
+	struct write_op	 other_type;
+
+	create("p1", "a1");
+	create("p1", "a2");
+	commit("p1", "a1", "s1", 0, 10, "");
+	commit("p1", "a1", "s1", 1, 11, "");
+	commit("p1", "a1", "s1", 2, 12, "");
+	commit("p1", "a1", "s2", 0, 20, "");
+	commit("p1", "a2", "s1", 0, 30, "");
+	other_type = op_commit("p1", "a1", "s1", 1, 99, "");
+	other_type.key.type = "OTHER";
+	ck_assert_int_eq(apply1(other_type), DIS_OK);
+
+	/* One partition. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", 1)), DIS_OK);
+	ck_assert_int_eq(get("p1", "a1", "s1", 1, NULL, 0), -1);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 10);
+	ck_assert_int_eq(get("p1", "a1", "s1", 2, NULL, 0), 12);
+	/* Deleting what is not there is fine. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", 1)), DIS_OK);
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s9", -1)), DIS_OK);
+	/* Every partition of one stream, for this app and type only. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", -1)), DIS_OK);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), -1);
+	ck_assert_int_eq(get("p1", "a1", "s1", 2, NULL, 0), -1);
+	ck_assert_int_eq(get("p1", "a1", "s2", 0, NULL, 0), 20);
+	ck_assert_int_eq(get("p1", "a2", "s1", 0, NULL, 0), 30);
+	{
+		struct checkpoint_key	 key = { "p1", "a1", "s1", "OTHER", 1 };
+		long long		 seq;
+		char			*meta;
+
+		ck_assert_int_eq(store_get_checkpoint(st, &key, &seq, &meta),
+		    DIS_OK);
+		ck_assert_int_eq(seq, 99);
+		free(meta);
+	}
+}
+END_TEST
+
+/* Deleting an app takes its checkpoints; a new app of that name has none. */
+START_TEST(test_delete_app)
+{
+	struct app_seen	 a;
+
+	create("p1", "a1");
+	create("p1", "a2");
+	commit("p1", "a1", "s1", 0, 10, "");
+	commit("p1", "a1", "s2", 3, 10, "");
+	commit("p1", "a2", "s1", 0, 20, "");
+	ck_assert_int_eq(apply1(op_delete_app("p1", "a1")), DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", NULL), DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(apply1(op_delete_app("p1", "a1")),
+	    DIS_ERR_APP_NOT_FOUND);
+	create("p1", "a1");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), -1);
+	ck_assert_int_eq(get("p1", "a1", "s2", 3, NULL, 0), -1);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "");
+	ck_assert_int_eq(get("p1", "a2", "s1", 0, NULL, 0), 20);
+}
+END_TEST
+
+/* An app's streams: sorted, distinct, only those with a checkpoint now. */
+START_TEST(test_app_streams)
+{
+	struct app_seen	 a;
+
+	create("p1", "a1");
+	commit("p1", "a1", "zeta", 0, 1, "");
+	commit("p1", "a1", "alpha", 0, 1, "");
+	commit("p1", "a1", "alpha", 1, 1, "");
+	commit("p1", "a1", "Mid", 0, 1, "");
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "Mid,alpha,zeta");
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "zeta", -1)),
+	    DIS_OK);
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "alpha", 0)),
+	    DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "Mid,alpha");
+}
+END_TEST
+
+START_TEST(test_list_paging)
+{
+	/* Created out of order: the list is sorted by name. */
+	static const int order[] = { 7, 3, 11, 0, 9, 1, 10, 5, 2, 8, 4, 6 };
+	char		 names[512], name[16];
+	long long	 total;
+	bool		 more;
+	size_t		 i;
+
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "app%02d", order[i]);
+		create("p1", name);
+	}
+	list("p1", NULL, NULL, 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "app00,app01,app02,app03,app04");
+	ck_assert_int_eq(total, 12);
+	ck_assert(more);
+	list("p1", NULL, "app04", 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "app05,app06,app07,app08,app09");
+	ck_assert_int_eq(total, 12);
+	ck_assert(more);
+	list("p1", NULL, "app09", 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "app10,app11");
+	ck_assert_int_eq(total, 12);
+	ck_assert(!more);
+	/* Exactly full last page: nothing more. */
+	list("p1", NULL, "app06", 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "app07,app08,app09,app10,app11");
+	ck_assert(!more);
+	list("p1", NULL, NULL, 12, names, sizeof(names), &total, &more);
+	ck_assert(!more);
+	list("p1", NULL, NULL, 11, names, sizeof(names), &total, &more);
+	ck_assert(more);
+	/* start_after need not exist, and is exclusive. */
+	list("p1", NULL, "app055", 2, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "app06,app07");
+	list("p1", NULL, "app11", 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "");
+	ck_assert_int_eq(total, 12);
+	ck_assert(!more);
+	list("p1", NULL, "zzz", 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "");
+	/* A project without apps. */
+	list("p2", NULL, NULL, 5, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "");
+	ck_assert_int_eq(total, 0);
+	ck_assert(!more);
+}
+END_TEST
+
+/* Byte order of the name, not locale or case-folded order. */
+START_TEST(test_list_byte_order)
+{
+	static const char *const made[] = { "b", "B", "a", "_x", "-x", "0", "A" };
+	char		 names[128];
+	long long	 total;
+	bool		 more;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+		create("p1", made[i]);
+	list("p1", NULL, NULL, 100, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "-x,0,A,B,_x,a,b");
+}
+END_TEST
+
+/* stream filter: apps with a checkpoint on it; total counts the filter. */
+START_TEST(test_list_stream_filter)
+{
+	struct apps_seen	*seen;
+	char			 names[128];
+	long long		 total;
+	bool			 more;
+
+	create("p1", "a1");
+	create("p1", "a2");
+	create("p1", "a3");
+	create("p1", "a4");
+	commit("p1", "a1", "s1", 0, 1, "");
+	commit("p1", "a1", "s1", 1, 1, "");
+	commit("p1", "a2", "s2", 0, 1, "");
+	commit("p1", "a3", "s1", 5, 1, "");
+	commit("p1", "a4", "s1", 0, 1, "");
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a4", "s1", -1)), DIS_OK);
+	list("p1", "s1", NULL, 10, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "a1,a3");
+	ck_assert_int_eq(total, 2);
+	ck_assert(!more);
+	list("p1", "s1", NULL, 1, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "a1");
+	ck_assert_int_eq(total, 2);
+	ck_assert(more);
+	list("p1", "s1", "a1", 1, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "a3");
+	ck_assert_int_eq(total, 2);
+	ck_assert(!more);
+	list("p1", "s3", NULL, 10, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "");
+	ck_assert_int_eq(total, 0);
+	list("p1", NULL, NULL, 10, names, sizeof(names), &total, &more);
+	ck_assert_int_eq(total, 4);
+	/* Listed apps carry their streams too. */
+	seen = calloc(1, sizeof(*seen));
+	ck_assert_int_eq(store_list_apps(st, "p1", NULL, NULL, 10, collect_app,
+	    seen, &total, &more), DIS_OK);
+	ck_assert_uint_eq(seen->n, 4);
+	ck_assert_str_eq(seen->apps[0].streams, "s1");
+	ck_assert_str_eq(seen->apps[1].streams, "s2");
+	ck_assert_str_eq(seen->apps[3].streams, "");
+	free(seen);
+}
+END_TEST
+
+START_TEST(test_partition_states)
+{
+	static const int order[] = { 4, 0, 9, 2, 7, 1, 8, 3, 6, 5 };
+	struct write_op	 other;
+	char		 text[512];
+	bool		 more;
+	size_t		 i;
+
+	create("p1", "a1");
+	for (i = 0; i < 10; i++)
+		commit("p1", "a1", "s1", order[i], 100 + order[i], "");
+	commit("p1", "a1", "s2", 3, 1, "");
+	other = op_commit("p1", "a1", "s1", 10, 1, "");
+	other.key.type = "OTHER";
+	ck_assert_int_eq(apply1(other), DIS_OK);
+
+	ck_assert_int_eq(states("p1", "a1", "s1", -1, 4, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "0:100,1:101,2:102,3:103");
+	ck_assert(more);
+	ck_assert_int_eq(states("p1", "a1", "s1", 3, 4, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "4:104,5:105,6:106,7:107");
+	ck_assert(more);
+	/* Exactly full last page. */
+	ck_assert_int_eq(states("p1", "a1", "s1", 7, 2, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "8:108,9:109");
+	ck_assert(!more);
+	ck_assert_int_eq(states("p1", "a1", "s1", 9, 5, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "");
+	ck_assert(!more);
+	ck_assert_int_eq(states("p1", "a1", "s1", -1, 1000, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "0:100,1:101,2:102,3:103,4:104,5:105,6:106,"
+	    "7:107,8:108,9:109");
+	ck_assert(!more);
+	/* A stream without checkpoints; an app that does not exist. */
+	ck_assert_int_eq(states("p1", "a1", "s9", -1, 10, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "");
+	ck_assert_int_eq(states("p1", "nope", "s1", -1, 10, text, sizeof(text),
+	    &more), DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+/* The same names in two projects never see or touch each other. */
+START_TEST(test_project_isolation)
+{
+	struct app_seen	 a1, a2;
+	char		 names[128], meta[64], text[512];
+	long long	 total;
+	bool		 more;
+
+	create("p1", "a1");
+	create("p2", "a1");
+	create("p2", "only2");
+	commit("p1", "a1", "s1", 0, 1, "one");
+	commit("p2", "a1", "s1", 0, 2, "two");
+	commit("p2", "a1", "s2", 0, 2, "");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, meta, sizeof(meta)), 1);
+	ck_assert_str_eq(meta, "one");
+	ck_assert_int_eq(get("p2", "a1", "s1", 0, meta, sizeof(meta)), 2);
+	ck_assert_str_eq(meta, "two");
+	ck_assert_int_eq(describe("p1", "a1", &a1), DIS_OK);
+	ck_assert_int_eq(describe("p2", "a1", &a2), DIS_OK);
+	ck_assert_str_ne(a1.app_id, a2.app_id);
+	ck_assert_str_eq(a1.streams, "s1");
+	ck_assert_str_eq(a2.streams, "s1,s2");
+	ck_assert_int_eq(describe("p1", "only2", NULL), DIS_ERR_APP_NOT_FOUND);
+	ck_assert_int_eq(apply1(op_commit("p1", "only2", "s1", 0, 1, "")),
+	    DIS_ERR_APP_NOT_FOUND);
+	list("p1", NULL, NULL, 10, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "a1");
+	ck_assert_int_eq(total, 1);
+	list("p1", "s2", NULL, 10, names, sizeof(names), &total, &more);
+	ck_assert_str_eq(names, "");
+	ck_assert_int_eq(states("p1", "a1", "s1", -1, 10, text, sizeof(text),
+	    &more), DIS_OK);
+	ck_assert_str_eq(text, "0:1");
+	/* Deletes stay in their project. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", -1)), DIS_OK);
+	ck_assert_int_eq(get("p2", "a1", "s1", 0, NULL, 0), 2);
+	ck_assert_int_eq(apply1(op_delete_app("p1", "a1")), DIS_OK);
+	ck_assert_int_eq(describe("p2", "a1", NULL), DIS_OK);
+	ck_assert_int_eq(get("p2", "a1", "s2", 0, NULL, 0), 2);
+	ck_assert_int_eq(apply1(op_delete_app("p1", "only2")),
+	    DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_reopen)
+{
+	struct app_seen	 before, after;
+	char		 meta[64];
+
+	create("p1", "a1");
+	commit("p1", "a1", "s1", 4, 44, "kept");
+	ck_assert_int_eq(describe("p1", "a1", &before), DIS_OK);
+	store_close(st);
+	st = open_store(dbpath);
+	ck_assert_int_eq(get("p1", "a1", "s1", 4, meta, sizeof(meta)), 44);
+	ck_assert_str_eq(meta, "kept");
+	ck_assert_int_eq(describe("p1", "a1", &after), DIS_OK);
+	ck_assert_str_eq(after.app_id, before.app_id);
+	ck_assert_int_eq(after.create_time, before.create_time);
+	/* And the reopened store still writes. */
+	commit("p1", "a1", "s1", 4, 45, "");
+	ck_assert_int_eq(get("p1", "a1", "s1", 4, NULL, 0), 45);
+}
+END_TEST
+
+/* A second connection sees what the first committed. */
+START_TEST(test_two_connections)
+{
+	struct store	*other = open_store(dbpath);
+	struct store	*mine = st;
+
+	create("p1", "a1");
+	commit("p1", "a1", "s1", 0, 5, "");
+	st = other;
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 5);
+	commit("p1", "a1", "s1", 0, 6, "");
+	st = mine;
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 6);
+	store_close(other);
+}
+END_TEST
+
+/* No directory: every call is 503-worthy; once it exists, all works. */
+START_TEST(test_missing_directory)
+{
+	struct checkpoint_key	 key = { "p1", "a1", "s1", "LAST_READ", 0 };
+	struct write_op		 op = op_create("p1", "a1", 10), *p = &op;
+	char			*sub = path_join(dir, "later");
+	char			*path = path_join(sub, "store.db");
+	struct apps_seen	*seen = calloc(1, sizeof(*seen));
+	long long		 seq, total;
+	char			*meta;
+	bool			 more;
+
+	store_close(st);
+	st = open_store(path);
+	ck_assert_int_eq(store_apply(st, &p, 1), DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(op.result, DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_get_checkpoint(st, &key, &seq, &meta),
+	    DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_get_app(st, "p1", "a1", collect_app, seen),
+	    DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_list_apps(st, "p1", NULL, NULL, 10, collect_app,
+	    seen, &total, &more), DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_check_writable(st), DIS_ERR_UNAVAILABLE);
+	ck_assert_uint_eq(seen->n, 0);
+
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(store_check_writable(st), DIS_OK);
+	ck_assert_int_eq(store_apply(st, &p, 1), DIS_OK);
+	ck_assert_int_eq(op.result, DIS_OK);
+	commit("p1", "a1", "s1", 0, 9, "");
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 9);
+	free(seen);
+	free(path);
+	free(sub);
+}
+END_TEST
+
+START_TEST(test_check_writable)
+{
+	ck_assert_int_eq(store_check_writable(st), DIS_OK);
+	/* The health check leaves no transaction open behind it. */
+	create("p1", "a1");
+	ck_assert_int_eq(store_check_writable(st), DIS_OK);
+	commit("p1", "a1", "s1", 0, 1, "");
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc;
+
+	tc = tcase_create("apps");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_schema_version);
+	tcase_add_test(tc, test_create_and_describe);
+	tcase_add_test(tc, test_create_duplicate);
+	tcase_add_test(tc, test_quota);
+	tcase_add_test(tc, test_delete_app);
+	tcase_add_test(tc, test_app_streams);
+	tcase_add_test(tc, test_list_paging);
+	tcase_add_test(tc, test_list_byte_order);
+	tcase_add_test(tc, test_list_stream_filter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("checkpoints");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_checkpoint_needs_app);
+	tcase_add_test(tc, test_get_nothing_committed);
+	tcase_add_test(tc, test_upsert);
+	tcase_add_test(tc, test_metadata_text);
+	tcase_add_test(tc, test_delete_checkpoints);
+	tcase_add_test(tc, test_partition_states);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("transactions");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_batch);
+	tcase_add_test(tc, test_batch_quota);
+	tcase_add_test(tc, test_batch_empty);
+	tcase_add_test(tc, test_project_isolation);
+	tcase_add_test(tc, test_reopen);
+	tcase_add_test(tc, test_two_connections);
+	tcase_add_test(tc, test_missing_directory);
+	tcase_add_test(tc, test_check_writable);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(store_suite());
+	int	 failed;
+
+	tmproot_create();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tmproot_remove();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
