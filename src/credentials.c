@@ -4,10 +4,11 @@
  * its number and skipped, so a typo never grants anything and never stops
  * the service. Messages name the line, never its text, which holds secrets.
  *
- * The file is looked at no more than once a second. A change is read only
- * once it has settled (the file is unchanged since the last look, or was
- * last written more than a second ago), so an editor or a shell rewriting
- * the file in place is not read half-written; SIGHUP reads it at once.
+ * The file is looked at no more than once a second. A file renamed into
+ * place (a new inode) is read at once; a file changed in place is read
+ * once it has settled (unchanged since the last look, or last written more
+ * than a second ago), so an editor or a shell rewriting it is not read
+ * half-written. SIGHUP reads it at once.
  */
 #include "config.h"
 
@@ -405,8 +406,8 @@ mono_seconds(void)
 }
 
 /*
- * Reads the file if it changed and has settled: unchanged since the last
- * look, or last written more than a second ago.
+ * Reads the file if it changed and is complete: renamed into place, or
+ * unchanged since the last look, or last written more than a second ago.
  */
 static void
 look(struct cred_store *s)
@@ -423,7 +424,10 @@ look(struct cred_store *s)
 	if (same_file(&id, &s->loaded))
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (same_file(&id, &s->pending) || st.st_mtim.tv_sec < now.tv_sec - 1) {
+	/* A new inode is a file renamed into place: whole at once. */
+	if (!s->loaded.valid || id.ino != s->loaded.ino ||
+	    id.dev != s->loaded.dev || same_file(&id, &s->pending) ||
+	    st.st_mtim.tv_sec < now.tv_sec - 1) {
 		load(s);
 		return;
 	}
