@@ -14,11 +14,14 @@
 
 #include "conf.h"
 
+#ifndef DEFAULT_CREDENTIALS
+#define DEFAULT_CREDENTIALS "/etc/dis-checkpoint.credentials"
+#endif
 #ifndef DEFAULT_DATABASE
 #define DEFAULT_DATABASE "/var/lib/dis-checkpoint/dis-checkpoint.db"
 #endif
 
-enum kind { K_STRING, K_INT, K_SIZE, K_BOOL, K_SYNC, K_JOURNAL, K_LOG };
+enum kind { K_STRING, K_INT, K_SIZE, K_BOOL, K_SYNC, K_JOURNAL, K_LOG, K_AUTH };
 
 struct setting {
 	const char	*key;
@@ -42,6 +45,11 @@ static const struct setting settings[] = {
 	{ "threads", K_INT, AT(threads), 1, 1024 },
 	{ "group_commit", K_BOOL, AT(group_commit), 0, 0 },
 	{ "log", K_LOG, AT(log), 0, 0 },
+
+	{ "auth", K_AUTH, AT(auth), 0, 0 },
+	{ "credentials", K_STRING, AT(credentials), 0, 0 },
+	{ "auth_regions", K_STRING, AT(auth_regions), 0, 0 },
+	{ "auth_clock_skew", K_INT, AT(auth_clock_skew), 0, 86400 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -60,7 +68,17 @@ conf_init(struct dis_config *c)
 	c->threads = 16;
 	c->sync_full = true;
 	c->group_commit = true;
-	return c->database && c->base_path && c->journal_mode ? 0 : -1;
+	/*
+	 * Off unless asked for: the quick start and deployments behind an
+	 * authenticating web server keep working, and every start without
+	 * authentication says so in the log.
+	 */
+	c->auth = AUTH_NONE;
+	c->credentials = strdup(DEFAULT_CREDENTIALS);
+	c->auth_regions = strdup("");
+	c->auth_clock_skew = 900;
+	return c->database && c->base_path && c->journal_mode &&
+	    c->credentials && c->auth_regions ? 0 : -1;
 }
 
 static int
@@ -160,6 +178,19 @@ conf_set(struct dis_config *c, const char *key, const char *value,
 		    strcasecmp(value, "persist") == 0 ?
 		    set_string((char **)field, value) : -1;
 		break;
+	case K_AUTH:
+		rc = 0;
+		if (strcasecmp(value, "none") == 0)
+			*(enum auth_mode *)field = AUTH_NONE;
+		else if (strcasecmp(value, "token") == 0)
+			*(enum auth_mode *)field = AUTH_TOKEN;
+		else if (strcasecmp(value, "aksk") == 0)
+			*(enum auth_mode *)field = AUTH_AKSK;
+		else if (strcasecmp(value, "any") == 0)
+			*(enum auth_mode *)field = AUTH_ANY;
+		else
+			rc = -1;
+		break;
 	}
 	if (rc != 0) {
 		if (s->kind == K_INT || s->kind == K_SIZE)
@@ -177,6 +208,9 @@ conf_set(struct dis_config *c, const char *key, const char *value,
 		else if (s->kind == K_JOURNAL)
 			snprintf(err, errlen, "%s: \"%s\" is not wal, delete, "
 			    "truncate or persist", key, value);
+		else if (s->kind == K_AUTH)
+			snprintf(err, errlen, "%s: \"%s\" is not none, token, "
+			    "aksk or any", key, value);
 		else
 			snprintf(err, errlen, "%s: out of memory", key);
 	}
@@ -260,5 +294,7 @@ conf_free(struct dis_config *c)
 	free(c->base_path);
 	free(c->socket);
 	free(c->journal_mode);
+	free(c->credentials);
+	free(c->auth_regions);
 	memset(c, 0, sizeof(*c));
 }

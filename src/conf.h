@@ -15,6 +15,14 @@ enum log_target {
 	LOG_FASTCGI	/* the FastCGI error stream: the web server's log */
 };
 
+/* Which credentials a request for a project must carry. */
+enum auth_mode {
+	AUTH_NONE,	/* none: a web server in front authenticates */
+	AUTH_TOKEN,	/* X-Auth-Token */
+	AUTH_AKSK,	/* an AK/SK signature (the SDKs' default) */
+	AUTH_ANY	/* either */
+};
+
 struct dis_config {
 	char	*database;
 	char	*base_path;
@@ -28,6 +36,10 @@ struct dis_config {
 	enum log_target log;
 	bool	 sync_full;
 	bool	 group_commit;
+	enum auth_mode auth;
+	char	*credentials;	/* the credentials file */
+	char	*auth_regions;	/* regions accepted in a Credential; "" any */
+	int	 auth_clock_skew; /* seconds X-Sdk-Date may be off */
 };
 
 #define CONF_ENV_PREFIX	"DIS_CHECKPOINT_"

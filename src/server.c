@@ -24,6 +24,7 @@
 
 #include <fcgiapp.h>
 
+#include "auth.h"
 #include "log.h"
 #include "server.h"
 #include "service.h"
@@ -37,6 +38,7 @@ struct worker {
 	const struct dis_config	*cfg;
 	struct writer		*writer;
 	bool			 log_to_fastcgi;
+	struct cred_store	*creds;
 	int			 listen_fd;
 	int			 wake_fd;
 	pthread_t		 thread;
@@ -117,12 +119,19 @@ server_cgi(const struct dis_config *cfg)
 	struct store_options	 opts = store_options(cfg);
 	struct service		 svc;
 	struct store		*store;
+	struct cred_store	*creds;
+	bool			 failed;
 
-	if ((store = store_open(&opts)) == NULL)
+	creds = auth_start(cfg, &failed);
+	if (failed || (store = store_open(&opts)) == NULL) {
+		cred_store_close(creds);
 		return 1;
+	}
 	service_init(&svc, cfg, store);
+	svc.creds = creds;
 	serve(&svc, environ, stdin_read, stdin, false, stdout_write, stdout);
 	store_close(store);
+	cred_store_close(creds);
 	return 0;
 }
 
@@ -174,6 +183,7 @@ worker_main(void *arg)
 	if ((store = store_open(&opts)) == NULL)
 		return NULL;
 	service_init(&svc, w->cfg, store);
+	svc.creds = w->creds;
 	if (w->writer != NULL) {
 		svc.write = writer_submit;
 		svc.write_arg = w->writer;
@@ -204,8 +214,9 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* SIGHUP re-reads the credentials file; the other signals stop. */
 static int
-wait_for_stop(void)
+wait_for_stop(struct cred_store *creds)
 {
 	sigset_t	 set;
 	int		 sig;
@@ -220,6 +231,10 @@ wait_for_stop(void)
 			return -1;
 		if (sig != SIGHUP)
 			return sig;
+		if (creds != NULL) {
+			log_message("SIGHUP: reading the credentials again");
+			cred_store_reload(creds);
+		}
 	}
 }
 
@@ -229,9 +244,10 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	struct store_options	 opts = store_options(cfg);
 	struct worker		*workers;
 	struct writer		*writer = NULL;
+	struct cred_store	*creds;
 	sigset_t		 set;
 	int			 wake[2], i, started = 0, sig;
-	bool			 log_to_fastcgi;
+	bool			 log_to_fastcgi, failed;
 
 	if (FCGX_Init() != 0) {
 		log_message("cannot initialise libfcgi");
@@ -250,6 +266,9 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	creds = auth_start(cfg, &failed);
+	if (failed)
+		return 1;
 	if (cfg->group_commit && (writer = writer_start(&opts)) == NULL)
 		return 1;
 	if ((workers = calloc((size_t)cfg->threads, sizeof(*workers))) == NULL)
@@ -260,6 +279,8 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		workers[i].cfg = cfg;
 		workers[i].writer = writer;
 		workers[i].log_to_fastcgi = log_to_fastcgi;
+
+		workers[i].creds = creds;
 		workers[i].listen_fd = listen_fd;
 		workers[i].wake_fd = wake[0];
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
@@ -270,11 +291,12 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	log_message("serving FastCGI with %d threads, database %s, "
 	    "synchronous=%s, group commit %s", started, cfg->database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
-	sig = started > 0 ? wait_for_stop() : -1;
+	sig = started > 0 ? wait_for_stop(creds) : -1;
 	(void)!write(wake[1], "x", 1);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);
 	writer_stop(writer);
+	cred_store_close(creds);
 	free(workers);
 	close(wake[0]);
 	close(wake[1]);

@@ -9,8 +9,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "auth.h"
 #include "handlers.h"
+#include "log.h"
 #include "router.h"
 #include "service.h"
 
@@ -82,6 +85,38 @@ check_body(const struct request *req, json_t **body, struct response *resp)
 	return true;
 }
 
+/*
+ * The snapshot is held only for the check, so a reload never changes the
+ * credentials a request is judged by half-way.
+ */
+static bool
+check_auth(struct service *svc, const struct request *req,
+    const char *project, struct response *resp)
+{
+	struct cred_set	*set;
+	const char	*detail = NULL;
+	enum dis_err	 err;
+
+	if (svc->cfg->auth == AUTH_NONE)
+		return true;
+	if (svc->creds == NULL) {
+		/* Fail closed: authentication is on but nothing can check it. */
+		log_message("authentication is on but has no credentials store");
+		response_error(resp, DIS_ERR_INTERNAL, NULL);
+		return false;
+	}
+	set = cred_store_acquire(svc->creds);
+	err = auth_check(svc->cfg, set, req, project, time(NULL), &detail);
+	cred_release(set);
+	if (err == DIS_OK)
+		return true;
+	if (detail != NULL)
+		response_error(resp, err, "%s", detail);
+	else
+		response_error(resp, err, NULL);
+	return false;
+}
+
 static bool
 check_request(struct service *svc, const struct request *req,
     const struct route_match *m, struct call *call, struct response *resp)
@@ -97,6 +132,8 @@ check_request(struct service *svc, const struct request *req,
 			    "X-Project-Id: differs from the path");
 			return false;
 		}
+		if (!check_auth(svc, req, m->project, resp))
+			return false;
 	}
 	if (req->body_too_large) {
 		response_error(resp, DIS_ERR_TOO_LARGE, "body: over %zu bytes",

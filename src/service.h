@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "credentials.h"
 #include "errors.h"
 #include "request.h"
 #include "response.h"
@@ -22,6 +23,7 @@ struct service {
 	struct store		*store;		/* this thread's connection */
 	write_fn		*write;
 	void			*write_arg;
+	struct cred_store	*creds;		/* NULL when auth = none */
 };
 
 void		 service_init(struct service *, const struct dis_config *,

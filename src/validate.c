@@ -54,11 +54,17 @@ digits_value(const char *s, long long *out)
 	return errno == 0 && *end == '\0';
 }
 
+bool
+validate_is_project(const char *s)
+{
+	return is_name(s, 64);
+}
+
 static enum dis_err
 check_project(const char *s, struct params *p)
 {
 	p->project = s;
-	return is_name(s, 64) ? DIS_OK : DIS_ERR_PROJECT;
+	return validate_is_project(s) ? DIS_OK : DIS_ERR_PROJECT;
 }
 
 static enum dis_err

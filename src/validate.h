@@ -62,5 +62,7 @@ bool	 validate_json(json_t *object, const struct field_use *, size_t,
 bool	 validate_query(const struct query_param *, size_t,
 	    const struct field_use *, size_t, struct params *, struct response *);
 const char *field_name(enum field);
+/* The project id rule, for the credentials file. */
+bool	 validate_is_project(const char *);
 
 #endif
