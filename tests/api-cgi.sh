@@ -134,6 +134,17 @@ expect_error 404 DIS.4200
 raw_cgi REQUEST_METHOD=GET REQUEST_URI=/disx/v2/p1/apps/app1 DIS_CHECKPOINT_BASE_PATH=/dis
 expect_error 404 DIS.4200
 
+# --- metadata counts code points: 1000 surrogate pairs are 1000 ---
+CONTEXT='metadata of astral characters:'
+emoji=$(printf '\\ud83d\\ude00%.0s' {1..1000})
+cgi POST /v2/p1/checkpoints "{\"stream_name\":\"e1\",\"app_name\":\"app1\",\"partition_id\":\"0\",\"sequence_number\":\"1\",\"metadata\":\"$emoji\",\"checkpoint_type\":\"LAST_READ\"}"
+expect_empty 201
+cgi GET '/v2/p1/checkpoints?stream_name=e1&app_name=app1&partition_id=0&checkpoint_type=LAST_READ'
+expect_json 'j["metadata"] == "\U0001F600" * 1000'
+cgi POST /v2/p1/checkpoints "{\"stream_name\":\"e1\",\"app_name\":\"app1\",\"partition_id\":\"0\",\"sequence_number\":\"1\",\"metadata\":\"$emoji\\ud83d\\ude00\",\"checkpoint_type\":\"LAST_READ\"}"
+expect_error 400 DIS.4200
+expect_body_has metadata
+
 # --- the database unavailable: 503, and a 4xx still exits 0 ---
 CONTEXT='CGI database missing:'
 DB=$TMP/missing/checkpoints.db

@@ -290,12 +290,17 @@ db_state() {
 }
 
 # Expands the placeholders of a case table: @X<n>@ n times "x", @U<n>@ n
-# times "é" (two bytes each), @S<n>@ n spaces, @BOM@ a UTF-8 byte-order mark,
+# times "é" (two bytes each), @E<n>@ n times "€" (three), @S<n>@ n spaces, @BOM@ a UTF-8 byte-order mark,
 # @FF@ the byte 0xff (invalid UTF-8).
 expand_case() {
 	local s=$1 rep ch
-	while [[ $s =~ @([XUS])([0-9]+)@ ]]; do
-		case ${BASH_REMATCH[1]} in X) ch=x ;; U) ch=$'\xc3\xa9' ;; S) ch=' ' ;; esac
+	while [[ $s =~ @([XUES])([0-9]+)@ ]]; do
+		case ${BASH_REMATCH[1]} in
+		X) ch=x ;;
+		U) ch=$'\xc3\xa9' ;;
+		E) ch=$'\xe2\x82\xac' ;;
+		S) ch=' ' ;;
+		esac
 		rep=$(printf "%${BASH_REMATCH[2]}s" '')
 		rep=${rep// /$ch}
 		s=${s/"${BASH_REMATCH[0]}"/"$rep"}
