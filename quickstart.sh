@@ -22,7 +22,7 @@ if [ "${1:-}" = stop ]; then
 	exit 0
 fi
 
-scripts/install-deps
+scripts/install-deps run
 [ -x configure ] || ./autogen.sh
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"

@@ -92,30 +92,45 @@ stop_fcgi() {
 	return $rc
 }
 
-# Splits a CGI response ($TMP/out) into STATUS, HEADERS and BODY.
+# Splits a CGI response ($TMP/out) into STATUS, HEADERS and BODY (in bash
+# alone: a test makes hundreds of requests and forks add up).
 parse_cgi_response() {
-	STATUS=$(sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$TMP/out" | tr -d '\r')
-	HEADERS=$(sed '/^\r\{0,1\}$/q' "$TMP/out" | tr -d '\r')
-	BODY=$(sed '1,/^\r\{0,1\}$/d' "$TMP/out")
+	local raw= head
+	IFS= read -rd '' raw <"$TMP/out"
+	if [[ $raw == *$'\r\n\r\n'* ]]; then
+		head=${raw%%$'\r\n\r\n'*} BODY=${raw#*$'\r\n\r\n'}
+	elif [[ $raw == *$'\n\n'* ]]; then
+		head=${raw%%$'\n\n'*} BODY=${raw#*$'\n\n'}
+	else
+		head=$raw BODY=
+	fi
+	BODY=${BODY%"${BODY##*[!$'\n']}"}
+	HEADERS=${head//$'\r'/}
+	STATUS=
+	if [[ $HEADERS =~ ^Status:\ ([0-9]+) ]]; then STATUS=${BASH_REMATCH[1]}; fi
 }
 
 # fcgi METHOD URI [BODY [VAR=VALUE ...]]: one request over FastCGI.
 fcgi() {
+	local LC_ALL=C	# so ${#body} counts bytes, as CONTENT_LENGTH must
 	local method=$1 uri=$2 body=${3-}
 	shift 2; [ $# -gt 0 ] && shift
-	printf '%s' "$body" | env -i REQUEST_METHOD="$method" REQUEST_URI="$uri" \
+	printf '%s' "$body" >"$TMP/in"
+	env -i REQUEST_METHOD="$method" REQUEST_URI="$uri" \
 	    CONTENT_LENGTH="${#body}" "$@" \
-	    cgi-fcgi -bind -connect "$SOCK" >"$TMP/out" 2>"$TMP/err"
+	    cgi-fcgi -bind -connect "$SOCK" <"$TMP/in" >"$TMP/out" 2>"$TMP/err"
 	parse_cgi_response
 }
 
 # cgi METHOD URI [BODY [VAR=VALUE ...]]: the binary as a plain CGI program.
 cgi() {
+	local LC_ALL=C	# so ${#body} counts bytes, as CONTENT_LENGTH must
 	local method=$1 uri=$2 body=${3-}
 	shift 2; [ $# -gt 0 ] && shift
-	printf '%s' "$body" | env -i REQUEST_METHOD="$method" REQUEST_URI="$uri" \
+	printf '%s' "$body" >"$TMP/in"
+	env -i REQUEST_METHOD="$method" REQUEST_URI="$uri" \
 	    CONTENT_LENGTH="${#body}" DIS_CHECKPOINT_DATABASE="$DB" "$@" \
-	    "$BIN" >"$TMP/out" 2>>"$TMP/server.log"
+	    "$BIN" <"$TMP/in" >"$TMP/out" 2>>"$TMP/server.log"
 	parse_cgi_response
 }
 
@@ -126,8 +141,12 @@ http() {
 	local args=(-s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -X "$method")
 	[ -n "$body" ] && args+=(--data-binary "$body" -H 'Content-Type: application/json')
 	STATUS=$(curl "${args[@]}" "$@" "$url")
-	HEADERS=$(tr -d '\r' <"$TMP/headers")
-	BODY=$(cat "$TMP/body")
+	HEADERS= BODY=
+	IFS= read -rd '' HEADERS <"$TMP/headers"
+	HEADERS=${HEADERS//$'\r'/}
+	HEADERS=${HEADERS%"${HEADERS##*[!$'\n']}"}
+	IFS= read -rd '' BODY <"$TMP/body"
+	BODY=${BODY%"${BODY##*[!$'\n']}"}
 }
 
 # Assertions; the first argument of each is what is expected.
@@ -137,7 +156,7 @@ expect_status() {
 	fi
 }
 expect_code() {
-	if printf '%s' "$BODY" | grep -q "\"errorCode\":\"$1\""; then pass; else
+	if [[ $BODY == *"\"errorCode\":\"$1\""* ]]; then pass; else
 		fail "${CONTEXT:-} expected errorCode $1, got: $BODY"
 	fi
 }
@@ -147,17 +166,17 @@ expect_body() {
 	fi
 }
 expect_body_has() {
-	if printf '%s' "$BODY" | grep -qF -- "$1"; then pass; else
+	if [[ $BODY == *"$1"* ]]; then pass; else
 		fail "${CONTEXT:-} expected body to contain $1, got: $BODY"
 	fi
 }
 expect_header() {
-	if printf '%s\n' "$HEADERS" | grep -qiF -- "$1"; then pass; else
+	if [[ ${HEADERS,,} == *"${1,,}"* ]]; then pass; else
 		fail "${CONTEXT:-} expected header $1 in: $HEADERS"
 	fi
 }
 expect_no_header() {
-	if printf '%s\n' "$HEADERS" | grep -qiF -- "$1"; then
+	if [[ ${HEADERS,,} == *"${1,,}"* ]]; then
 		fail "${CONTEXT:-} unexpected header $1 in: $HEADERS"
 	else pass; fi
 }
@@ -170,4 +189,182 @@ expect_eq() {
 # The database as sqlite3 sees it, for checking that nothing changed.
 db_dump() {
 	sqlite3 "$DB" '.dump' 2>/dev/null
+}
+
+# --- helpers for the binary-level tests (api-*.sh, persistence, lighttpd,
+# signals) ---
+
+# Debian's python3 for JSON checks; a pyenv shim in PATH costs ~0.5 s a call.
+if [ -z "${PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+
+# expect_json EXPR: EXPR, a Python expression over j (the parsed $BODY),
+# must be true. Duplicate keys in $BODY fail too. Example:
+#   expect_json 'j == {"sequence_number": "10", "metadata": ""}'
+expect_json() {
+	if printf '%s' "$BODY" | "$PYTHON" -c '
+import json, sys
+def pairs(kv):
+    keys = [k for k, _ in kv]
+    if len(keys) != len(set(keys)):
+        raise ValueError("duplicate key")
+    return dict(kv)
+def is_int(v):
+    return type(v) is int
+j = json.loads(sys.stdin.buffer.read(), object_pairs_hook=pairs)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" 2>"$TMP/json.err"; then pass; else
+		fail "${CONTEXT:-} expected JSON with $1, got: $BODY $(cat "$TMP/json.err")"
+	fi
+}
+
+# json_value EXPR: prints EXPR over j (the parsed $BODY), e.g. j["app_id"].
+json_value() {
+	printf '%s' "$BODY" | "$PYTHON" -c '
+import json, sys
+j = json.loads(sys.stdin.buffer.read())
+print(eval(sys.argv[1]))' "$1"
+}
+
+# expect_header_line LINE: a header line equal to LINE (case aside).
+expect_header_line() {
+	if [[ $'\n'${HEADERS,,}$'\n' == *$'\n'"${1,,}"$'\n'* ]]; then pass; else
+		fail "${CONTEXT:-} expected header line '$1' in: $HEADERS"
+	fi
+}
+
+# Sets ERROR_TEXT to the fixed message text that starts every error of a
+# DIS code.
+error_text() {
+	case $1 in
+	DIS.4117) ERROR_TEXT='Invalid Project Id.' ;;
+	DIS.4200) ERROR_TEXT='Invalid request.' ;;
+	DIS.4201) ERROR_TEXT='Invalid partition_id.' ;;
+	DIS.4202) ERROR_TEXT='Empty request.' ;;
+	DIS.4224) ERROR_TEXT='Sequence_number out of range.' ;;
+	DIS.4300) ERROR_TEXT='Request error.' ;;
+	DIS.4329) ERROR_TEXT='app quota exceeded.' ;;
+	DIS.4330) ERROR_TEXT='app already exist.' ;;
+	DIS.4332) ERROR_TEXT='app not found.' ;;
+	DIS.5000) ERROR_TEXT='System error.' ;;
+	*) ERROR_TEXT="unknown code $1" ;;
+	esac
+}
+
+# expect_error STATUS CODE: an error response as api.md shapes it.
+expect_error() {
+	error_text "$2"
+	expect_status "$1"
+	expect_code "$2"
+	expect_body_has "\"message\":\"$ERROR_TEXT"
+	expect_header_line 'Content-Type: application/json'
+}
+
+# expect_empty STATUS: a success without a body (201/204): nothing after the
+# headers, no Content-Type, Content-Length: 0 (a 204 may also have none).
+expect_empty() {
+	expect_status "$1"
+	expect_body ''
+	if [ "$1" = 204 ] && [[ ${HEADERS,,} != *content-length:* ]]; then
+		pass
+	else
+		expect_header_line 'Content-Length: 0'
+	fi
+	expect_no_header 'Content-Type:'
+}
+
+# db_state: sets DB_STATE to a hash of the content of $DB (sqlite3's
+# .sha3sum), from one sqlite3 kept open for as long as $DB stays the same:
+# starting sqlite3 for every check costs more than the request checked.
+db_state() {
+	if [ "${DBQ_FILE:-}" != "$DB" ]; then
+		if [ -n "${DBQ_PID:-}" ]; then
+			eval "exec ${DBQ[1]}>&-"
+			wait "$DBQ_PID" 2>/dev/null
+		fi
+		coproc DBQ { exec sqlite3 -batch "$DB" 2>&1; }
+		CLEANUP_PIDS="$CLEANUP_PIDS $DBQ_PID"
+		DBQ_FILE=$DB
+	fi
+	DB_STATE=
+	printf '.sha3sum\n' >&"${DBQ[1]}"
+	IFS= read -r -t 10 DB_STATE <&"${DBQ[0]}"
+}
+
+# Expands the placeholders of a case table: @X<n>@ n times "x", @U<n>@ n
+# times "é" (two bytes each), @E<n>@ n times "€" (three), @S<n>@ n spaces, @BOM@ a UTF-8 byte-order mark,
+# @FF@ the byte 0xff (invalid UTF-8).
+expand_case() {
+	local s=$1 rep ch
+	while [[ $s =~ @([XUES])([0-9]+)@ ]]; do
+		case ${BASH_REMATCH[1]} in
+		X) ch=x ;;
+		U) ch=$'\xc3\xa9' ;;
+		E) ch=$'\xe2\x82\xac' ;;
+		S) ch=' ' ;;
+		esac
+		rep=$(printf "%${BASH_REMATCH[2]}s" '')
+		rep=${rep// /$ch}
+		s=${s/"${BASH_REMATCH[0]}"/"$rep"}
+	done
+	s=${s//@BOM@/$'\xef\xbb\xbf'}
+	s=${s//@FF@/$'\xff'}
+	printf '%s' "$s"
+}
+
+# run_cases TRANSPORT [NAME [SECTIONS]] < TABLE: runs a case table through
+# TRANSPORT (fcgi or cgi); with SECTIONS (an extended regular expression)
+# only the sections whose "# --- title ---" line matches it, plus the first
+# (the fixture). One case a line, '#' comments and blank lines skipped:
+#   METHOD|URI|BODY|STATUS|CODE[|ENV[|HEADER[|TEXT]]]
+# CODE is the errorCode or "-"; ENV is space-separated VAR=value request
+# variables (HTTP_X_PROJECT_ID=p2); HEADER an exact header line the answer
+# must carry (Allow: GET, POST); TEXT a string the body must contain.
+# Errors must have api.md's shape and leave the database as it was; 201
+# and 204 must be empty, 200 JSON.
+run_cases() {
+	local transport=$1 name=${2:-cases} sections=${3:-} line n=0 skip=false
+	local seen=0
+	local method uri body status code envs header text before= after
+	local DB_STATE
+	local -a vars
+	while IFS= read -r line; do
+		n=$((n + 1))
+		if [[ $line == '# --- '* ]]; then
+			seen=$((seen + 1))
+			skip=false
+			if [ -n "$sections" ] && [ $seen -gt 1 ] &&
+			    ! [[ $line =~ $sections ]]; then skip=true; fi
+		fi
+		case $line in '' | '#'*) continue ;; esac
+		$skip && continue
+		IFS='|' read -r method uri body status code envs header text <<<"$line"
+		[[ $uri == *@* ]] && uri=$(expand_case "$uri")
+		[[ $body == *@* ]] && body=$(expand_case "$body")
+		read -ra vars <<<"${envs:-}"
+		CONTEXT="$name:$n: $method ${uri:0:80}:"
+		# An error leaves the database as it was: reuse its hash.
+		if [ "$status" -ge 400 ] && [ -z "$before" ]; then
+			db_state
+			before=$DB_STATE
+		fi
+		"$transport" "$method" "$uri" "$body" ${vars[@]+"${vars[@]}"}
+		case $status in
+		200) expect_status 200
+		     expect_header_line 'Content-Type: application/json'
+		     before= ;;
+		201 | 204) expect_empty "$status"
+		     before= ;;
+		*) expect_error "$status" "$code"
+		   db_state
+		   after=$DB_STATE
+		   if [ -n "$after" ] && [ "$before" = "$after" ]; then pass; else
+			fail "$CONTEXT the database changed"
+			before=$after
+		   fi ;;
+		esac
+		[ -n "${header:-}" ] && expect_header_line "$header"
+		[ -n "${text:-}" ] && expect_body_has "$text"
+	done
+	CONTEXT=
 }
