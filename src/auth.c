@@ -20,6 +20,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "text.h"
 
 #define HEX_SHA256_LEN	64
 #define SDK_DATE_LEN	16	/* 20261127T120000Z */
@@ -369,19 +370,6 @@ auth_canonical_request(const struct request *req, const char *signed_headers,
 	return out;
 }
 
-static char *
-trim(char *s)
-{
-	char	*end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 static bool
 all_digits(const char *s, size_t len)
 {
@@ -427,7 +415,7 @@ parse_authorization(const char *header, struct authz *a, const char **detail)
 	memset(a, 0, sizeof(*a));
 	if ((a->copy = strdup(header)) == NULL)
 		return DIS_ERR_INTERNAL;
-	rest = trim(a->copy);
+	rest = text_trim(a->copy);
 	item = rest + strcspn(rest, " \t");
 	if (*item != '\0')
 		*item++ = '\0';
@@ -440,7 +428,7 @@ parse_authorization(const char *header, struct authz *a, const char **detail)
 	}
 	for (item = strtok_r(item, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
-		key = trim(item);
+		key = text_trim(item);
 		if (*key == '\0')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL) {
@@ -448,8 +436,8 @@ parse_authorization(const char *header, struct authz *a, const char **detail)
 			return DIS_ERR_AUTH_UNPARSEABLE;
 		}
 		*eq = '\0';
-		key = trim(key);
-		value = trim(eq + 1);
+		key = text_trim(key);
+		value = text_trim(eq + 1);
 		if (strcmp(key, "Credential") == 0)
 			credential = value;
 		else if (strcmp(key, "SignedHeaders") == 0)

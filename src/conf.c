@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "text.h"
 
 #ifndef DEFAULT_CREDENTIALS
 #define DEFAULT_CREDENTIALS "/etc/dis-checkpoint.credentials"
@@ -217,19 +218,6 @@ conf_set(struct dis_config *c, const char *key, const char *value,
 	return rc;
 }
 
-static char *
-trim(char *s)
-{
-	char	*end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 int
 conf_load_file(struct dis_config *c, const char *path, char *err,
     size_t errlen)
@@ -245,7 +233,7 @@ conf_load_file(struct dis_config *c, const char *path, char *err,
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
-		key = trim(line);
+		key = text_trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL) {
@@ -255,8 +243,8 @@ conf_load_file(struct dis_config *c, const char *path, char *err,
 			break;
 		}
 		*eq = '\0';
-		key = trim(key);
-		value = trim(eq + 1);
+		key = text_trim(key);
+		value = text_trim(eq + 1);
 		if ((rc = conf_set(c, key, value, inner, sizeof(inner))) != 0)
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, inner);
 	}

@@ -448,13 +448,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(conf_suite());
-	int	 failed;
-
-	tmproot_create();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tmproot_remove();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(conf_suite());
 }

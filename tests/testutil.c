@@ -103,3 +103,17 @@ repeat(const char *unit, size_t n)
 	s[ulen * n] = '\0';
 	return s;
 }
+
+int
+run_suite(Suite *suite)
+{
+	SRunner	*sr = srunner_create(suite);
+	int	 failed;
+
+	tmproot_create();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tmproot_remove();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

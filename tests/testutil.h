@@ -10,12 +10,15 @@
 
 #include <jansson.h>
 
+#include <check.h>
+
 /*
- * main() calls tmproot_create() before running the suite and
- * tmproot_remove() after, in the parent: a failed assertion ends Check's
- * forked child with _exit(), skipping the teardown, so only the parent can
- * be sure to clean up. No database is opened there.
+ * Runs the suite between tmproot_create() and tmproot_remove(), in the
+ * parent: a failed assertion ends Check's forked child with _exit(),
+ * skipping the teardown, so only the parent can be sure to clean up. No
+ * database is opened there. Returns main()'s exit status.
  */
+int	 run_suite(Suite *);
 void	 tmproot_create(void);
 void	 tmproot_remove(void);
 /* A new directory under the root; aborts the test when it cannot. */
