@@ -127,8 +127,7 @@ server_cgi(const struct dis_config *cfg)
 		cred_store_close(creds);
 		return 1;
 	}
-	service_init(&svc, cfg, store);
-	svc.creds = creds;
+	service_init(&svc, cfg, store, creds);
 	serve(&svc, environ, stdin_read, stdin, false, stdout_write, stdout);
 	store_close(store);
 	cred_store_close(creds);
@@ -182,8 +181,7 @@ worker_main(void *arg)
 
 	if ((store = store_open(&opts)) == NULL)
 		return NULL;
-	service_init(&svc, w->cfg, store);
-	svc.creds = w->creds;
+	service_init(&svc, w->cfg, store, w->creds);
 	if (w->writer != NULL) {
 		svc.write = writer_submit;
 		svc.write_arg = w->writer;
@@ -279,7 +277,6 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		workers[i].cfg = cfg;
 		workers[i].writer = writer;
 		workers[i].log_to_fastcgi = log_to_fastcgi;
-
 		workers[i].creds = creds;
 		workers[i].listen_fd = listen_fd;
 		workers[i].wake_fd = wake[0];

@@ -27,11 +27,12 @@ apply_now(void *store, struct write_op *op)
 
 void
 service_init(struct service *svc, const struct dis_config *cfg,
-    struct store *store)
+    struct store *store, struct cred_store *creds)
 {
 	memset(svc, 0, sizeof(*svc));
 	svc->cfg = cfg;
 	svc->store = store;
+	svc->creds = creds;
 	svc->write = apply_now;
 	svc->write_arg = store;
 }

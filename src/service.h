@@ -27,7 +27,7 @@ struct service {
 };
 
 void		 service_init(struct service *, const struct dis_config *,
-		    struct store *);
+		    struct store *, struct cred_store *);
 void		 service_handle(struct service *, const struct request *,
 		    struct response *);
 void		 service_write(struct service *, struct write_op *, int status,

@@ -55,7 +55,7 @@ setup(void)
 	ck_assert_int_eq(conf_set(&cfg, "database", db, err, sizeof(err)), 0);
 	free(db);
 	st = open_store(cfg.database);
-	service_init(&svc, &cfg, st);
+	service_init(&svc, &cfg, st, NULL);
 }
 
 static void
@@ -1186,7 +1186,7 @@ START_TEST(test_unavailable)
 
 	store_close(st);
 	st = open_store(path);
-	service_init(&svc, &cfg, st);
+	service_init(&svc, &cfg, st, NULL);
 	cfg.retry_after = 5;
 	CALL(r, .method = "POST", .path = "/v2/p1/apps",
 	    .body = "{\"app_name\":\"a1\"}");
