@@ -6,7 +6,10 @@
  * Threads poll the listening socket (non-blocking) together with a wake-up
  * pipe before calling FCGX_Accept_r, so SIGTERM never leaves a thread stuck
  * in accept(): the main thread waits for signals, writes to the pipe, and
- * every thread ends after the request it is serving.
+ * every thread ends after the request it is serving. Only one thread at a
+ * time polls and accepts (accept_lock): with all of them polling, every
+ * new connection woke every idle thread, and all but one went back to
+ * sleep with EAGAIN.
  */
 #include "config.h"
 
@@ -32,6 +35,8 @@
 extern char **environ;
 
 typedef int output_fn(void *arg, const char *buf, size_t len);
+
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct worker {
 	const struct dis_config	*cfg;
@@ -154,6 +159,31 @@ wait_for_work(const struct worker *w)
 	return (fds[1].revents & POLLIN) == 0;
 }
 
+/*
+ * The next request, or -1 once it is time to stop. The lock is held while
+ * libfcgi reads the request's parameters too; a web server sends them with
+ * the connection, so that is one read, as in libfcgi's threaded example.
+ */
+static int
+next_request(const struct worker *w, FCGX_Request *fr)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&accept_lock);
+	do {
+		if (!wait_for_work(w)) {
+			rc = -1;
+			break;
+		}
+		rc = FCGX_Accept_r(fr);
+		/* Another process took the connection first. */
+	} while (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR);
+	pthread_mutex_unlock(&accept_lock);
+	if (rc < -1)
+		log_message("accept failed: %s", strerror(-rc));
+	return rc < 0 ? -1 : 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -162,7 +192,6 @@ worker_main(void *arg)
 	struct service		 svc;
 	struct store		*store;
 	FCGX_Request		 fr;
-	int			 rc;
 
 	if ((store = store_open(&opts)) == NULL)
 		return NULL;
@@ -172,15 +201,7 @@ worker_main(void *arg)
 		svc.write_arg = w->writer;
 	}
 	FCGX_InitRequest(&fr, w->listen_fd, 0);
-	while (wait_for_work(w)) {
-		rc = FCGX_Accept_r(&fr);
-		/* Another thread or process took the connection first. */
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-			continue;
-		if (rc < 0) {
-			log_message("accept failed: %s", strerror(-rc));
-			break;
-		}
+	while (next_request(w, &fr) == 0) {
 		serve(&svc, fr.envp, fcgi_read, fr.in, true, fcgi_write, fr.out);
 		FCGX_Finish_r(&fr);
 		/*
