@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ extern char **environ;
 typedef int output_fn(void *arg, const char *buf, size_t len);
 
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool stopping;
 
 struct worker {
 	const struct dis_config	*cfg;
@@ -160,9 +162,12 @@ wait_for_work(const struct worker *w)
 }
 
 /*
- * The next request, or -1 once it is time to stop. The lock is held while
- * libfcgi reads the request's parameters too; a web server sends them with
- * the connection, so that is one read, as in libfcgi's threaded example.
+ * The next request, or -1 once it is time to stop. Under load a connection
+ * is usually waiting already, so accept comes first and poll only when
+ * there was none: one system call less per request. The lock is held
+ * while libfcgi reads the request's parameters too; a web server sends
+ * them with the connection, so that is one read, as in libfcgi's threaded
+ * example.
  */
 static int
 next_request(const struct worker *w, FCGX_Request *fr)
@@ -170,14 +175,20 @@ next_request(const struct worker *w, FCGX_Request *fr)
 	int	 rc;
 
 	pthread_mutex_lock(&accept_lock);
-	do {
-		if (!wait_for_work(w)) {
+	for (;;) {
+		if (atomic_load(&stopping)) {
 			rc = -1;
 			break;
 		}
 		rc = FCGX_Accept_r(fr);
-		/* Another process took the connection first. */
-	} while (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR);
+		/* None waiting, or another process took it first. */
+		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+			break;
+		if (!wait_for_work(w)) {
+			rc = -1;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&accept_lock);
 	if (rc < -1)
 		log_message("accept failed: %s", strerror(-rc));
@@ -278,6 +289,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	    "synchronous=%s, group commit %s", started, cfg->database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
 	sig = started > 0 ? wait_for_stop() : -1;
+	atomic_store(&stopping, true);
 	(void)!write(wake[1], "x", 1);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);
