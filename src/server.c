@@ -6,7 +6,10 @@
  * Threads poll the listening socket (non-blocking) together with a wake-up
  * pipe before calling FCGX_Accept_r, so SIGTERM never leaves a thread stuck
  * in accept(): the main thread waits for signals, writes to the pipe, and
- * every thread ends after the request it is serving.
+ * every thread ends after the request it is serving. Only one thread at a
+ * time polls and accepts (accept_lock): with all of them polling, every
+ * new connection woke every idle thread, and all but one went back to
+ * sleep with EAGAIN.
  */
 #include "config.h"
 
@@ -16,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,9 @@
 extern char **environ;
 
 typedef int output_fn(void *arg, const char *buf, size_t len);
+
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool stopping;
 
 struct worker {
 	const struct dis_config	*cfg;
@@ -169,6 +176,40 @@ wait_for_work(const struct worker *w)
 	return (fds[1].revents & POLLIN) == 0;
 }
 
+/*
+ * The next request, or -1 once it is time to stop. Under load a connection
+ * is usually waiting already, so accept comes first and poll only when
+ * there was none: one system call less per request. The lock is held
+ * while libfcgi reads the request's parameters too; a web server sends
+ * them with the connection, so that is one read, as in libfcgi's threaded
+ * example.
+ */
+static int
+next_request(const struct worker *w, FCGX_Request *fr)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&accept_lock);
+	for (;;) {
+		if (atomic_load(&stopping)) {
+			rc = -1;
+			break;
+		}
+		rc = FCGX_Accept_r(fr);
+		/* None waiting, or another process took it first. */
+		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+			break;
+		if (!wait_for_work(w)) {
+			rc = -1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&accept_lock);
+	if (rc < -1)
+		log_message("accept failed: %s", strerror(-rc));
+	return rc < 0 ? -1 : 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -177,7 +218,6 @@ worker_main(void *arg)
 	struct service		 svc;
 	struct store		*store;
 	FCGX_Request		 fr;
-	int			 rc;
 
 	if ((store = store_open(&opts)) == NULL)
 		return NULL;
@@ -187,15 +227,7 @@ worker_main(void *arg)
 		svc.write_arg = w->writer;
 	}
 	FCGX_InitRequest(&fr, w->listen_fd, 0);
-	while (wait_for_work(w)) {
-		rc = FCGX_Accept_r(&fr);
-		/* Another thread or process took the connection first. */
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-			continue;
-		if (rc < 0) {
-			log_message("accept failed: %s", strerror(-rc));
-			break;
-		}
+	while (next_request(w, &fr) == 0) {
 		if (w->log_to_fastcgi)
 			log_set_sink(fcgi_log, fr.err);
 		serve(&svc, fr.envp, fcgi_read, fr.in, true, fcgi_write, fr.out);
@@ -289,6 +321,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	    "synchronous=%s, group commit %s", started, cfg->database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
 	sig = started > 0 ? wait_for_stop(creds) : -1;
+	atomic_store(&stopping, true);
 	(void)!write(wake[1], "x", 1);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);

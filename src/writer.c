@@ -3,10 +3,16 @@
  * one commit; under load, one commit acknowledges every write that queued
  * while the previous one was on its way to disk. Results are handed back
  * only after COMMIT returned, so no 201 ever precedes its fsync.
+ *
+ * Each waiting request sleeps on its own semaphore, posted by the writer
+ * once its batch is durable: a broadcast on one condition variable woke
+ * every waiter (the next batch's too) to fight over the queue lock.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -17,14 +23,13 @@
 
 struct pending {
 	struct write_op	*op;
-	bool		 done;
+	sem_t		 committed;
 	struct pending	*next;
 };
 
 struct writer {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 queued;
-	pthread_cond_t	 committed;
 	struct pending	*head, *tail;
 	bool		 stopping;
 	struct store	*store;
@@ -35,17 +40,17 @@ static void
 commit_batch(struct writer *w, struct pending *batch)
 {
 	struct write_op	*ops[MAX_BATCH];
-	struct pending	*p;
+	struct pending	*p, *next;
 	size_t		 n = 0;
 
 	for (p = batch; p != NULL; p = p->next)
 		ops[n++] = p->op;
 	store_apply(w->store, ops, n);
-	pthread_mutex_lock(&w->lock);
-	for (p = batch; p != NULL; p = p->next)
-		p->done = true;
-	pthread_cond_broadcast(&w->committed);
-	pthread_mutex_unlock(&w->lock);
+	/* The batch is off the queue: no lock needed to hand results back. */
+	for (p = batch; p != NULL; p = next) {
+		next = p->next;
+		sem_post(&p->committed);
+	}
 }
 
 /* Detaches up to MAX_BATCH queued writes, in arrival order. */
@@ -96,7 +101,6 @@ writer_start(const struct store_options *opts)
 		return NULL;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->queued, NULL);
-	pthread_cond_init(&w->committed, NULL);
 	if ((w->store = store_open(opts)) == NULL ||
 	    pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		log_message("cannot start the writer thread");
@@ -111,8 +115,12 @@ enum dis_err
 writer_submit(void *arg, struct write_op *op)
 {
 	struct writer	*w = arg;
-	struct pending	 p = { op, false, NULL };
+	struct pending	 p;
 
+	p.op = op;
+	p.next = NULL;
+	if (sem_init(&p.committed, 0, 0) == -1)
+		return DIS_ERR_INTERNAL;
 	pthread_mutex_lock(&w->lock);
 	if (w->tail != NULL)
 		w->tail->next = &p;
@@ -120,9 +128,10 @@ writer_submit(void *arg, struct write_op *op)
 		w->head = &p;
 	w->tail = &p;
 	pthread_cond_signal(&w->queued);
-	while (!p.done)
-		pthread_cond_wait(&w->committed, &w->lock);
 	pthread_mutex_unlock(&w->lock);
+	while (sem_wait(&p.committed) == -1 && errno == EINTR)
+		continue;
+	sem_destroy(&p.committed);
 	return op->result;
 }
 
@@ -139,7 +148,6 @@ writer_stop(struct writer *w)
 	pthread_join(w->thread, NULL);
 	store_close(w->store);
 	pthread_cond_destroy(&w->queued);
-	pthread_cond_destroy(&w->committed);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
