@@ -27,6 +27,9 @@ cleanup() {
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	if [ -f "$TMP/port-claims" ]; then
+		xargs rmdir <"$TMP/port-claims" 2>/dev/null
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -48,10 +51,15 @@ finish() {
 
 # A TCP port nobody listens on right now, for a web server under test.
 free_port() {
-	local port
+	local port claims=${TMPDIR:-/tmp}/dis-test-ports
+	mkdir -p "$claims"
 	while :; do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		# Below the kernel's ephemeral range (32768-60999), so no client
+		# socket holds it; the mkdir claim keeps parallel tests apart.
+		port=$((10000 + RANDOM % 22000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+		    mkdir "$claims/$port" 2>/dev/null; then
+			echo "$claims/$port" >>"$TMP/port-claims"
 			echo "$port"
 			return
 		fi
