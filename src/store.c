@@ -90,9 +90,13 @@ static const char *const sql[ST__COUNT] = {
 	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
 	    " stream, type, partition, sequence, metadata)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_CKPT_GET] = "SELECT sequence, metadata FROM checkpoints"
-	    " WHERE project = ?1 AND app = ?2 AND stream = ?3 AND type = ?4"
-	    " AND partition = ?5",
+	/* One statement, so one snapshot: a row if the app exists, with a
+	 * NULL sequence when it holds no checkpoint there. */
+	[ST_CKPT_GET] = "SELECT c.sequence, c.metadata FROM apps a"
+	    " LEFT JOIN checkpoints c ON c.project = a.project"
+	    " AND c.app = a.name AND c.stream = ?3 AND c.type = ?4"
+	    " AND c.partition = ?5"
+	    " WHERE a.project = ?1 AND a.name = ?2",
 	[ST_CKPT_DELETE_ONE] = "DELETE FROM checkpoints WHERE project = ?1"
 	    " AND app = ?2 AND stream = ?3 AND type = ?4 AND partition = ?5",
 	[ST_CKPT_DELETE_STREAM] = "DELETE FROM checkpoints WHERE project = ?1"
@@ -559,24 +563,22 @@ store_get_checkpoint(struct store *s, const struct checkpoint_key *key,
 
 	*sequence = -1;
 	*metadata = NULL;
-	if ((err = begin_read(s)) != DIS_OK)
+	if ((err = connect_db(s)) != DIS_OK)
 		return err;
-	if ((rc = app_exists(s, key->project, key->app)) == SQLITE_DONE) {
-		end_read(s, SQLITE_OK, NULL);
-		return DIS_ERR_APP_NOT_FOUND;
+	st = stmt(s, ST_CKPT_GET);
+	bind_key(st, key);
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		err = DIS_ERR_APP_NOT_FOUND;
+	else if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*sequence = sqlite3_column_int64(st, 0);
+		if ((*metadata = strdup((const char *)sqlite3_column_text(st,
+		    1))) == NULL)
+			rc = SQLITE_NOMEM;
 	}
-	if (rc == SQLITE_ROW) {
-		st = stmt(s, ST_CKPT_GET);
-		bind_key(st, key);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			*sequence = sqlite3_column_int64(st, 0);
-			*metadata = strdup((const char *)sqlite3_column_text(st, 1));
-			if (*metadata == NULL)
-				rc = SQLITE_NOMEM;
-		}
-		done(st);
-	}
-	return end_read(s, rc, "read checkpoint");
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = fail(s, rc, "read checkpoint");
+	return err;
 }
 
 /* Fills info->streams for the app named in info, then calls fn. */
