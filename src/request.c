@@ -205,9 +205,15 @@ request_read_body(struct request *r, body_reader *read_fn, void *arg,
 			buf = grown;
 		}
 		n = read_fn(arg, buf + len, size - len);
+		/*
+		 * The stream broke (the client hung up or aborted before the
+		 * end of FCGI_STDIN): whatever arrived may look complete, but
+		 * must never be acted upon.
+		 */
 		if (n < 0) {
 			free(buf);
-			return DIS_ERR_INVALID;
+			r->body_short = true;
+			return DIS_ERR_MALFORMED;
 		}
 		if (n == 0)
 			break;

@@ -109,7 +109,7 @@ check_request(struct service *svc, const struct request *req,
 	}
 	if (req->body_short) {
 		response_error(resp, DIS_ERR_MALFORMED,
-		    "body: shorter than its Content-Length");
+		    "body: cut short");
 		return false;
 	}
 	if (m->route->takes_body && !check_body(req, &call->body, resp))
