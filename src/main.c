@@ -226,6 +226,12 @@ main(int argc, char *argv[])
 
 	/* Writes to a web server that went away fail with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file size limit (RLIMIT_FSIZE) would kill us with SIGXFSZ in the
+	 * middle of a write; ignored, the write fails with EFBIG, SQLite
+	 * reports it and the client gets 503.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (cfg.socket != NULL)
 		fd = unix_socket(cfg.socket);
 	else if ((fd = systemd_socket()) == NO_SOCKET && is_listening(0))
