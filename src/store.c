@@ -111,6 +111,7 @@ struct store {
 	sqlite3_stmt		*stmt[ST__COUNT];
 	long long		 busy_since_ms;
 	unsigned int		 seed;
+	bool			 on_disk;	/* not ":memory:" or "" */
 	dev_t			 dev;		/* the file db has open */
 	ino_t			 ino;
 };
@@ -298,6 +299,11 @@ connect_db(struct store *s)
 		if (rc != SQLITE_OK)
 			return connect_failed(s, rc, "prepare");
 	}
+	/* In-memory and temporary databases have no file to lose. */
+	s->on_disk = strcmp(s->opts.path, ":memory:") != 0 &&
+	    s->opts.path[0] != '\0';
+	if (!s->on_disk)
+		return DIS_OK;
 	if (stat(s->opts.path, &st) == -1)
 		return connect_failed(s, SQLITE_CANTOPEN, "stat");
 	s->dev = st.st_dev;
@@ -317,6 +323,8 @@ file_moved(struct store *s)
 {
 	struct stat	 st;
 
+	if (!s->on_disk)
+		return false;
 	return stat(s->opts.path, &st) == -1 || st.st_dev != s->dev ||
 	    st.st_ino != s->ino;
 }
