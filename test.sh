@@ -88,6 +88,8 @@ stage_valgrind() {
 	fi
 	logs=$dir/valgrind-logs
 	mkdir -p "$logs"
+	# Some tests run the binary as nobody; its log goes here too.
+	chmod 1777 "$logs"
 	# Only the shell tests run the binary; %p gives one log per process.
 	(cd "$dir" &&
 	    DIS_CHECKPOINT_WRAPPER="valgrind --quiet --error-exitcode=99 \
