@@ -242,8 +242,10 @@ main(int argc, char *argv[])
 		rc = 1;
 	else
 		rc = server_fastcgi(&cfg, fd);
-	if (cfg.socket != NULL && fd >= 0)
-		unlink(cfg.socket);
+	/*
+	 * The server unlinked its socket when told to stop; unlinking here,
+	 * later, could remove the socket of a new instance started meanwhile.
+	 */
 	conf_free(&cfg);
 	return rc;
 }

@@ -154,6 +154,18 @@ wait_for_work(const struct worker *w)
 	return (fds[1].revents & POLLIN) == 0;
 }
 
+static void
+serve_one(struct service *svc, FCGX_Request *fr)
+{
+	serve(svc, fr->envp, fcgi_read, fr->in, true, fcgi_write, fr->out);
+	FCGX_Finish_r(fr);
+	/*
+	 * A kept connection (FCGI_KEEP_CONN) would make the next accept block
+	 * on it, out of reach of the wake-up pipe.
+	 */
+	FCGX_Free(fr, 1);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -181,14 +193,16 @@ worker_main(void *arg)
 			log_message("accept failed: %s", strerror(-rc));
 			break;
 		}
-		serve(&svc, fr.envp, fcgi_read, fr.in, true, fcgi_write, fr.out);
-		FCGX_Finish_r(&fr);
-		/*
-		 * A kept connection (FCGI_KEEP_CONN) would make the next
-		 * accept block on it, out of reach of the wake-up pipe.
-		 */
-		FCGX_Free(&fr, 1);
+		serve_one(&svc, &fr);
 	}
+	/*
+	 * Stopping. A connection already in the listen queue was accepted by
+	 * the kernel: its client has sent its request and waits for the
+	 * answer. Serve the queue until it is empty (the socket is
+	 * non-blocking, so accept says so), then end.
+	 */
+	while (FCGX_Accept_r(&fr) == 0)
+		serve_one(&svc, &fr);
 	FCGX_Free(&fr, 1);
 	store_close(store);
 	return NULL;
@@ -257,6 +271,16 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	    "synchronous=%s, group commit %s", started, cfg->database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
 	sig = started > 0 ? wait_for_stop() : -1;
+	if (sig > 0) {
+		log_message("signal %d: finishing the requests in flight", sig);
+		/*
+		 * No new client can find our own socket; those already queued
+		 * are still served. (An inherited socket belongs to whoever
+		 * passed it, who stops sending first.)
+		 */
+		if (cfg->socket != NULL)
+			unlink(cfg->socket);
+	}
 	(void)!write(wake[1], "x", 1);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);

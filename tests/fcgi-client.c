@@ -4,7 +4,8 @@
  * any params, a body cut short, a connection dropped mid-body, an
  * FCGI_ABORT_REQUEST.
  *
- *   fcgi-client [-b file] [-c n | -d n | -a n] socket [NAME=VALUE ...]
+ *   fcgi-client [-b file] [-c n | -d n | -a n | -s n -w go [-r ready]]
+ *               socket [NAME=VALUE ...]
  *
  *   -b file  the body (FCGI_STDIN); "-" reads standard input
  *   -c n     send only n bytes of the body, then half-close the socket
@@ -12,6 +13,9 @@
  *   -d n     send only n bytes of the body, then close the socket at once
  *            and read nothing: a client that went away
  *   -a n     send n bytes of the body, then FCGI_ABORT_REQUEST, and read
+ *   -s n     send n bytes of the body, create the file given by -r (if
+ *            any), wait until the file given by -w exists, then send the
+ *            rest: a request held in flight for as long as a test wants
  *
  * Whatever the application writes to FCGI_STDOUT goes to standard output,
  * FCGI_STDERR to standard error. Exit status: 0 when FCGI_END_REQUEST
@@ -19,6 +23,7 @@
  * 30 seconds, 1 on a local error, 2 on bad usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,13 +44,13 @@
 #define REQUEST_ID		1
 #define MAX_CONTENT		65535
 
-enum cut { CUT_NONE, CUT_HALF_CLOSE, CUT_DROP, CUT_ABORT };
+enum cut { CUT_NONE, CUT_HALF_CLOSE, CUT_DROP, CUT_ABORT, CUT_STALL };
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: fcgi-client [-b file] [-c n | -d n | -a n] "
-	    "socket [NAME=VALUE ...]\n");
+	fprintf(stderr, "usage: fcgi-client [-b file] [-c n | -d n | -a n | "
+	    "-s n -w go [-r ready]] socket [NAME=VALUE ...]\n");
 	exit(2);
 }
 
@@ -54,7 +59,7 @@ timeout(int sig)
 {
 	(void)sig;
 	/* Only async-signal-safe calls here. */
-	(void)!write(2, "fcgi-client: no answer in 30 s\n", 31);
+	(void)!write(2, "fcgi-client: no answer in time\n", 31);
 	_exit(4);
 }
 
@@ -245,12 +250,13 @@ main(int argc, char *argv[])
 	struct sockaddr_un	 sun;
 	unsigned char		 begin[8] = { 0, FCGI_RESPONDER, 0, 0, 0, 0, 0, 0 };
 	enum cut		 cut = CUT_NONE;
+	const char		*go = NULL, *ready = NULL;
 	char			*body = NULL, *params;
 	size_t			 body_len = 0, params_len, sent;
 	long			 at = 0;
 	int			 c, fd, rc;
 
-	while ((c = getopt(argc, argv, "a:b:c:d:")) != -1) {
+	while ((c = getopt(argc, argv, "a:b:c:d:r:s:w:")) != -1) {
 		switch (c) {
 		case 'a':
 			cut = CUT_ABORT;
@@ -270,17 +276,27 @@ main(int argc, char *argv[])
 			cut = CUT_DROP;
 			at = count(optarg);
 			break;
+		case 'r':
+			ready = optarg;
+			break;
+		case 's':
+			cut = CUT_STALL;
+			at = count(optarg);
+			break;
+		case 'w':
+			go = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	if (argc < 1 || (cut == CUT_STALL) != (go != NULL))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, timeout);
-	alarm(30);
+	alarm(cut == CUT_STALL ? 120 : 30);
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -303,7 +319,15 @@ main(int argc, char *argv[])
 	    stream(fd, FCGI_PARAMS, params, params_len) == 0 &&
 	    record(fd, FCGI_PARAMS, NULL, 0) == 0 &&
 	    stream(fd, FCGI_STDIN, body, sent) == 0) {
-		if (cut == CUT_NONE)
+		if (cut == CUT_STALL) {
+			if (ready != NULL && (c = open(ready, O_WRONLY | O_CREAT,
+			    0644)) != -1)
+				close(c);
+			while (access(go, F_OK) == -1)
+				usleep(10000);
+			stream(fd, FCGI_STDIN, body + sent, body_len - sent);
+		}
+		if (cut == CUT_NONE || cut == CUT_STALL)
 			record(fd, FCGI_STDIN, NULL, 0);
 		else if (cut == CUT_ABORT)
 			record(fd, FCGI_ABORT_REQUEST, NULL, 0);
