@@ -68,7 +68,10 @@ stage_sanitize() {
 	fi
 	# Check forks each test: a leak ends the child early and shows up as
 	# an error of that test, not a failure (field notes).
+	# The kill -9 cycles proved durability in the check stage; here they
+	# only need to run the code, so fewer.
 	(cd "$dir" &&
+	    KILL_CYCLES=${SANITIZE_KILL_CYCLES:-5} \
 	    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    CK_TIMEOUT_MULTIPLIER=4 make -j"$JOBS" check) || {
@@ -96,7 +99,7 @@ stage_valgrind() {
 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 --show-leak-kinds=definite,indirect --track-fds=no \
 --log-file=$logs/vg.%p.log" \
-	    CK_TIMEOUT_MULTIPLIER=10 \
+	    CK_TIMEOUT_MULTIPLIER=10 KILL_CYCLES=${VALGRIND_KILL_CYCLES:-3} \
 	    make -j"$JOBS" check TESTS='$(dist_check_SCRIPTS)') || {
 		rc=1
 		cat "$dir/test-suite.log"

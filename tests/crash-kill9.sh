@@ -173,7 +173,8 @@ for cycle in $(seq "$CYCLES"); do
 	# must exit cleanly; the next lighttpd spawns a new one.
 	for pid in $(spawned); do
 		kill -TERM "$pid"
-		for _ in $(seq 200); do
+		# A bound for a hang, not a timing check: 60 s.
+		for _ in $(seq 1200); do
 			alive "$pid" || break
 			sleep 0.05
 		done
