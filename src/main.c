@@ -226,6 +226,12 @@ main(int argc, char *argv[])
 
 	/* Writes to a web server that went away fail with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file size limit (RLIMIT_FSIZE) would kill us with SIGXFSZ in the
+	 * middle of a write; ignored, the write fails with EFBIG, SQLite
+	 * reports it and the client gets 503.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (cfg.socket != NULL)
 		fd = unix_socket(cfg.socket);
 	else if ((fd = systemd_socket()) == NO_SOCKET && is_listening(0))
@@ -236,8 +242,10 @@ main(int argc, char *argv[])
 		rc = 1;
 	else
 		rc = server_fastcgi(&cfg, fd);
-	if (cfg.socket != NULL && fd >= 0)
-		unlink(cfg.socket);
+	/*
+	 * The server unlinked its socket when told to stop; unlinking here,
+	 * later, could remove the socket of a new instance started meanwhile.
+	 */
 	conf_free(&cfg);
 	return rc;
 }

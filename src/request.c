@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,11 +104,12 @@ parse_content_length(struct request *r, const char *text)
 		return;
 	errno = 0;
 	n = strtoll(text, &end, 10);
-	if (!isdigit((unsigned char)*text) || *end != '\0' || errno != 0) {
+	if (!isdigit((unsigned char)*text) || *end != '\0') {
 		r->content_length_bad = true;
 		return;
 	}
-	r->content_length = n;
+	/* All digits but past LLONG_MAX: a body over any cap, so 413. */
+	r->content_length = errno == ERANGE ? LLONG_MAX : n;
 }
 
 /*

@@ -36,7 +36,8 @@ struct request {
 	char		*body;		/* NUL-terminated copy, NULL when none */
 	size_t		 body_len;
 	bool		 body_too_large;
-	bool		 body_short;	/* EOF before CONTENT_LENGTH bytes */
+	bool		 body_short;	/* EOF before CONTENT_LENGTH bytes, or
+					   the body stream broke */
 };
 
 /* Reads at most n bytes into buf; 0 at end of input, -1 on error. */

@@ -210,6 +210,21 @@ next_request(const struct worker *w, FCGX_Request *fr)
 	return rc < 0 ? -1 : 0;
 }
 
+static void
+serve_one(const struct worker *w, struct service *svc, FCGX_Request *fr)
+{
+	if (w->log_to_fastcgi)
+		log_set_sink(fcgi_log, fr->err);
+	serve(svc, fr->envp, fcgi_read, fr->in, true, fcgi_write, fr->out);
+	log_set_sink(NULL, NULL);
+	FCGX_Finish_r(fr);
+	/*
+	 * A kept connection (FCGI_KEEP_CONN) would make the next accept block
+	 * on it, out of reach of the wake-up pipe.
+	 */
+	FCGX_Free(fr, 1);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -227,18 +242,16 @@ worker_main(void *arg)
 		svc.write_arg = w->writer;
 	}
 	FCGX_InitRequest(&fr, w->listen_fd, 0);
-	while (next_request(w, &fr) == 0) {
-		if (w->log_to_fastcgi)
-			log_set_sink(fcgi_log, fr.err);
-		serve(&svc, fr.envp, fcgi_read, fr.in, true, fcgi_write, fr.out);
-		log_set_sink(NULL, NULL);
-		FCGX_Finish_r(&fr);
-		/*
-		 * A kept connection (FCGI_KEEP_CONN) would make the next
-		 * accept block on it, out of reach of the wake-up pipe.
-		 */
-		FCGX_Free(&fr, 1);
-	}
+	while (next_request(w, &fr) == 0)
+		serve_one(w, &svc, &fr);
+	/*
+	 * Stopping. A connection already in the listen queue was accepted by
+	 * the kernel: its client has sent its request and waits for the
+	 * answer. Serve the queue until it is empty (the socket is
+	 * non-blocking, so accept says so), then end.
+	 */
+	while (FCGX_Accept_r(&fr) == 0)
+		serve_one(w, &svc, &fr);
 	FCGX_Free(&fr, 1);
 	store_close(store);
 	return NULL;
@@ -321,6 +334,16 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	    "synchronous=%s, group commit %s", started, cfg->database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
 	sig = started > 0 ? wait_for_stop(creds) : -1;
+	if (sig > 0) {
+		log_message("signal %d: finishing the requests in flight", sig);
+		/*
+		 * No new client can find our own socket; those already queued
+		 * are still served. (An inherited socket belongs to whoever
+		 * passed it, who stops sending first.)
+		 */
+		if (cfg->socket != NULL)
+			unlink(cfg->socket);
+	}
 	atomic_store(&stopping, true);
 	(void)!write(wake[1], "x", 1);
 	for (i = 0; i < started; i++)

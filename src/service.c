@@ -118,17 +118,31 @@ check_auth(struct service *svc, const struct request *req,
 	return false;
 }
 
+/*
+ * True when any X-Project-Id names another project. Every copy counts: a
+ * FastCGI peer may send the param twice, and the first alone must not
+ * vouch for the request.
+ */
+static bool
+project_mismatch(const struct request *req, const char *project)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcmp(req->headers[i].name, "x-project-id") == 0 &&
+		    strcmp(req->headers[i].value, project) != 0)
+			return true;
+	return false;
+}
+
 static bool
 check_request(struct service *svc, const struct request *req,
     const struct route_match *m, struct call *call, struct response *resp)
 {
-	const char	*claimed;
-
 	if (m->route->names_project) {
 		if (!validate_value(FIELD_PROJECT, m->project, &call->params, resp))
 			return false;
-		claimed = request_header(req, "x-project-id");
-		if (claimed != NULL && strcmp(claimed, m->project) != 0) {
+		if (project_mismatch(req, m->project)) {
 			response_error(resp, DIS_ERR_PROJECT,
 			    "X-Project-Id: differs from the path");
 			return false;
@@ -147,7 +161,7 @@ check_request(struct service *svc, const struct request *req,
 	}
 	if (req->body_short) {
 		response_error(resp, DIS_ERR_MALFORMED,
-		    "body: shorter than its Content-Length");
+		    "body: cut short");
 		return false;
 	}
 	if (m->route->takes_body && !check_body(req, &call->body, resp))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -114,6 +115,9 @@ struct store {
 	sqlite3_stmt		*stmt[ST__COUNT];
 	long long		 busy_since_ms;
 	unsigned int		 seed;
+	bool			 on_disk;	/* not ":memory:" or "" */
+	dev_t			 dev;		/* the file db has open */
+	ino_t			 ino;
 };
 
 static long long
@@ -179,22 +183,34 @@ disconnect(struct store *s)
 	s->db = NULL;
 }
 
-/* Logs a failure; a connection that may have lost its file is dropped. */
-static enum dis_err
-fail(struct store *s, int rc, const char *what)
+/*
+ * Logs a failure; a connection that may have lost its file is dropped, and
+ * so is one that could open the file only read-only, or it would stay
+ * read-only after the file became writable again.
+ */
+static bool
+must_reconnect(int rc)
 {
-	log_message("database: %s: %s (%s)", what, sqlite3_errstr(rc),
-	    s->db ? sqlite3_errmsg(s->db) : s->opts.path);
 	switch (rc & 0xff) {
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
-		disconnect(s);
-		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return true;
 	default:
-		break;
+		return false;
 	}
+}
+
+static enum dis_err
+fail(struct store *s, int rc, const char *what)
+{
+	log_message("database: %s: %s (%s)", what, sqlite3_errstr(rc),
+	    s->db ? sqlite3_errmsg(s->db) : s->opts.path);
+	if (must_reconnect(rc))
+		disconnect(s);
 	return error_of(rc);
 }
 
@@ -262,9 +278,10 @@ connect_failed(struct store *s, int rc, const char *what)
 static enum dis_err
 connect_db(struct store *s)
 {
-	char	 pragmas[128];
-	int	 rc;
-	size_t	 i;
+	struct stat	 st;
+	char		 pragmas[128];
+	int		 rc;
+	size_t		 i;
 
 	if (s->db != NULL)
 		return DIS_OK;
@@ -286,7 +303,45 @@ connect_db(struct store *s)
 		if (rc != SQLITE_OK)
 			return connect_failed(s, rc, "prepare");
 	}
+	/* In-memory and temporary databases have no file to lose. */
+	s->on_disk = strcmp(s->opts.path, ":memory:") != 0 &&
+	    s->opts.path[0] != '\0';
+	if (!s->on_disk)
+		return DIS_OK;
+	if (stat(s->opts.path, &st) == -1)
+		return connect_failed(s, SQLITE_CANTOPEN, "stat");
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	return DIS_OK;
+}
+
+/*
+ * An open connection goes on writing to a file that was deleted or
+ * replaced (its directory removed, a backup restored over it), and those
+ * writes would be acknowledged and then lost. So the path must still name
+ * the file the connection has open: checked before a write, to reopen, and
+ * after the commit, before anything is acknowledged.
+ */
+static bool
+file_moved(struct store *s)
+{
+	struct stat	 st;
+
+	if (!s->on_disk)
+		return false;
+	return stat(s->opts.path, &st) == -1 || st.st_dev != s->dev ||
+	    st.st_ino != s->ino;
+}
+
+static enum dis_err
+connect_current(struct store *s)
+{
+	if (s->db != NULL && file_moved(s)) {
+		log_message("database: %s was removed or replaced; reopening",
+		    s->opts.path);
+		disconnect(s);
+	}
+	return connect_db(s);
 }
 
 struct store *
@@ -492,10 +547,11 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 	enum dis_err	 err;
 	size_t		 i;
 	int		 rc;
+	bool		 reconnect = false;
 
 	for (i = 0; i < n; i++)
 		ops[i]->result = DIS_OK;
-	if ((err = connect_db(s)) != DIS_OK) {
+	if ((err = connect_current(s)) != DIS_OK) {
 		fail_all(ops, n, err);
 		return err;
 	}
@@ -514,6 +570,7 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 				log_message("database: write: %s",
 				    sqlite3_errmsg(s->db));
 				ops[i]->result = error_of(rc);
+				reconnect |= must_reconnect(rc);
 			}
 			run(stmt(s, ST_ROLLBACK_TO));
 			rc = run(stmt(s, ST_RELEASE));
@@ -521,8 +578,18 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 		if (rc != SQLITE_OK || sqlite3_get_autocommit(s->db))
 			break;
 	}
-	if (rc == SQLITE_OK && (rc = run(stmt(s, ST_COMMIT))) == SQLITE_OK)
-		return DIS_OK;
+	if (rc == SQLITE_OK && (rc = run(stmt(s, ST_COMMIT))) == SQLITE_OK) {
+		/* An op failed for want of its file: reopen next time. */
+		if (reconnect)
+			disconnect(s);
+		if (reconnect || !file_moved(s))
+			return DIS_OK;
+		log_message("database: %s was removed or replaced during a "
+		    "write; not acknowledged", s->opts.path);
+		disconnect(s);
+		fail_all(ops, n, DIS_ERR_UNAVAILABLE);
+		return DIS_ERR_UNAVAILABLE;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		run(stmt(s, ST_ROLLBACK));
 	err = fail(s, rc, "write");
@@ -537,7 +604,7 @@ begin_read(struct store *s)
 	enum dis_err	 err;
 	int		 rc;
 
-	if ((err = connect_db(s)) != DIS_OK)
+	if ((err = connect_current(s)) != DIS_OK)
 		return err;
 	if ((rc = run(stmt(s, ST_BEGIN_READ))) != SQLITE_OK)
 		return fail(s, rc, "begin read");
@@ -721,7 +788,7 @@ store_check_writable(struct store *s)
 	enum dis_err	 err;
 	int		 rc;
 
-	if ((err = connect_db(s)) != DIS_OK)
+	if ((err = connect_current(s)) != DIS_OK)
 		return err;
 	if ((rc = run(stmt(s, ST_BEGIN_WRITE))) != SQLITE_OK)
 		return fail(s, rc, "health check");

@@ -14,6 +14,11 @@ set -u
 : "${abs_top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${abs_top_srcdir:=$abs_top_builddir}"
 BIN=${DIS_CHECKPOINT_BIN:-$abs_top_builddir/dis-checkpoint}
+# A command that runs the binary, e.g. valgrind with its options (test.sh's
+# valgrind stage); word-split on purpose. It slows start-up, hence WAIT_STEPS.
+WRAPPER=${DIS_CHECKPOINT_WRAPPER:-}
+WAIT_STEPS=100
+[ -n "$WRAPPER" ] && WAIT_STEPS=1200
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dis-test.XXXXXX")
 DB=$TMP/checkpoints.db
 SOCK=$TMP/fcgi.sock
@@ -66,9 +71,10 @@ free_port() {
 	done
 }
 
-# Waits until a unix socket or TCP port accepts connections (5 s at most).
+# Waits until a unix socket or TCP port accepts connections (5 s at most,
+# 60 s under a wrapper).
 wait_for_socket() {
-	for _ in $(seq 100); do
+	for _ in $(seq $WAIT_STEPS); do
 		if [ -S "$1" ]; then return 0; fi
 		sleep 0.05
 	done
@@ -76,7 +82,7 @@ wait_for_socket() {
 	return 1
 }
 wait_for_port() {
-	for _ in $(seq 100); do
+	for _ in $(seq $WAIT_STEPS); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
 		sleep 0.05
 	done
@@ -86,7 +92,7 @@ wait_for_port() {
 
 # Starts the binary in FastCGI mode on $SOCK with $DB; extra args pass on.
 start_fcgi() {
-	"$BIN" -s "$SOCK" -d "$DB" "$@" 2>>"$TMP/server.log" &
+	$WRAPPER "$BIN" -s "$SOCK" -d "$DB" "$@" 2>>"$TMP/server.log" &
 	SERVER_PID=$!
 	wait_for_socket "$SOCK"
 }
@@ -120,8 +126,8 @@ parse_cgi_response() {
 
 # fcgi METHOD URI [BODY [VAR=VALUE ...]]: one request over FastCGI.
 fcgi() {
-	local LC_ALL=C	# so ${#body} counts bytes, as CONTENT_LENGTH must
-	local method=$1 uri=$2 body=${3-}
+	# LC_ALL=C: ${#body} counts bytes, as CONTENT_LENGTH must.
+	local LC_ALL=C method=$1 uri=$2 body=${3-}
 	shift 2; [ $# -gt 0 ] && shift
 	printf '%s' "$body" >"$TMP/in"
 	env -i REQUEST_METHOD="$method" REQUEST_URI="$uri" \
@@ -132,13 +138,12 @@ fcgi() {
 
 # cgi METHOD URI [BODY [VAR=VALUE ...]]: the binary as a plain CGI program.
 cgi() {
-	local LC_ALL=C	# so ${#body} counts bytes, as CONTENT_LENGTH must
-	local method=$1 uri=$2 body=${3-}
+	local LC_ALL=C method=$1 uri=$2 body=${3-}
 	shift 2; [ $# -gt 0 ] && shift
 	printf '%s' "$body" >"$TMP/in"
 	env -i REQUEST_METHOD="$method" REQUEST_URI="$uri" \
 	    CONTENT_LENGTH="${#body}" DIS_CHECKPOINT_DATABASE="$DB" "$@" \
-	    "$BIN" <"$TMP/in" >"$TMP/out" 2>>"$TMP/server.log"
+	    $WRAPPER "$BIN" <"$TMP/in" >"$TMP/out" 2>>"$TMP/server.log"
 	parse_cgi_response
 }
 
