@@ -159,6 +159,7 @@ main(int argc, char *argv[])
 	struct dis_config	 cfg;
 	const char		*config_flag = NULL;
 	char			 err[512], *path, *eq;
+	sigset_t		 stop, unblocked;
 	int			 c, fd, rc;
 
 	/* First pass: where the file is, and whether to run at all. */
@@ -232,12 +233,20 @@ main(int argc, char *argv[])
 	 * reports it and the client gets 503.
 	 */
 	signal(SIGXFSZ, SIG_IGN);
+	/*
+	 * Held from before the socket exists: a stop signal that comes while
+	 * the server is still setting up must stop it, not kill it.
+	 */
+	server_signals(&stop);
+	sigprocmask(SIG_BLOCK, &stop, &unblocked);
 	if (cfg.socket != NULL)
 		fd = unix_socket(cfg.socket);
 	else if ((fd = systemd_socket()) == NO_SOCKET && is_listening(0))
 		fd = 0;
-	if (fd == NO_SOCKET)
+	if (fd == NO_SOCKET) {
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
 		rc = server_cgi(&cfg);
+	}
 	else if (fd == SOCKET_ERROR)
 		rc = 1;
 	else

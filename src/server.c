@@ -257,6 +257,17 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* The signals the FastCGI server takes in its main thread, with sigwait. */
+void
+server_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 /* SIGHUP re-reads the credentials file; the other signals stop. */
 static int
 wait_for_stop(struct cred_store *creds)
@@ -264,11 +275,7 @@ wait_for_stop(struct cred_store *creds)
 	sigset_t	 set;
 	int		 sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	server_signals(&set);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			return -1;
@@ -303,11 +310,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		return 1;
 	}
 	/* Threads inherit this mask: only the main thread takes signals. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	server_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	creds = auth_start(cfg, &failed);
 	if (failed)

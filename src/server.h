@@ -5,9 +5,12 @@
 #ifndef DIS_SERVER_H
 #define DIS_SERVER_H
 
+#include <signal.h>
+
 #include "conf.h"
 
 int	 server_cgi(const struct dis_config *);
 int	 server_fastcgi(const struct dis_config *, int listen_fd);
+void	 server_signals(sigset_t *);
 
 #endif

@@ -630,7 +630,7 @@ store_get_checkpoint(struct store *s, const struct checkpoint_key *key,
 
 	*sequence = -1;
 	*metadata = NULL;
-	if ((err = connect_db(s)) != DIS_OK)
+	if ((err = connect_current(s)) != DIS_OK)
 		return err;
 	st = stmt(s, ST_CKPT_GET);
 	bind_key(st, key);
