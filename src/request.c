@@ -24,8 +24,8 @@ env_value(char *const *envp, const char *name)
 	return NULL;
 }
 
-static enum http_method
-method_of(const char *name)
+enum http_method
+http_method_of(const char *name)
 {
 	if (name == NULL)
 		return METHOD_NONE;
@@ -156,7 +156,7 @@ request_from_env(struct request *r, char *const *envp)
 	const char	*method = env_value(envp, "REQUEST_METHOD");
 
 	memset(r, 0, sizeof(*r));
-	r->method = method_of(method);
+	r->method = http_method_of(method);
 	r->method_name = strdup(method ? method : "");
 	r->path = raw_path(envp);
 	r->query = raw_query(envp);

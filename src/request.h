@@ -44,6 +44,7 @@ struct request {
 typedef long body_reader(void *arg, char *buf, size_t n);
 
 int		 request_from_env(struct request *, char *const *envp);
+enum http_method http_method_of(const char *name);
 enum dis_err	 request_read_body(struct request *, body_reader *, void *arg,
 		    size_t cap, bool until_eof);
 const char	*request_header(const struct request *, const char *name);

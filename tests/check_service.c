@@ -88,20 +88,6 @@ struct result {
 	char	*raw;
 };
 
-static enum http_method
-method_of(const char *name)
-{
-	if (name == NULL)
-		return METHOD_NONE;
-	if (strcmp(name, "GET") == 0)
-		return METHOD_GET;
-	if (strcmp(name, "POST") == 0)
-		return METHOD_POST;
-	if (strcmp(name, "DELETE") == 0)
-		return METHOD_DELETE;
-	return METHOD_OTHER;
-}
-
 static void
 result_free(struct result *r)
 {
@@ -122,7 +108,7 @@ call(struct result *res, const struct spec *s)
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	memset(res, 0, sizeof(*res));
-	req.method = method_of(s->method);
+	req.method = http_method_of(s->method);
 	req.method_name = (char *)(s->method ? s->method : "");
 	req.path = (char *)s->path;
 	req.query = (char *)(s->query ? s->query : "");
