@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,11 +22,37 @@
 static _Thread_local log_sink	*sink;
 static _Thread_local void	*sink_arg;
 
+/*
+ * Lines logged at start, while stderr is discarded and no request is being
+ * served, are kept for the first request's error stream: a start-up warning
+ * (authentication off, a bad credentials line) must reach some log.
+ */
+static pthread_mutex_t	 held_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		 held[4096];
+static size_t		 held_len;
+static bool		 holding;
+
+void
+log_hold_for_first_request(void)
+{
+	pthread_mutex_lock(&held_lock);
+	holding = true;
+	pthread_mutex_unlock(&held_lock);
+}
+
 void
 log_set_sink(log_sink *fn, void *arg)
 {
 	sink = fn;
 	sink_arg = arg;
+	if (fn == NULL)
+		return;
+	pthread_mutex_lock(&held_lock);
+	if (holding && held_len > 0)
+		fn(arg, held, held_len);
+	holding = false;
+	held_len = 0;
+	pthread_mutex_unlock(&held_lock);
 }
 
 /*
@@ -89,10 +116,17 @@ write_line(char *line, size_t len, size_t size)
 	if (len >= size - 1)
 		len = size - 2;
 	line[len++] = '\n';
-	if (sink != NULL)
+	if (sink != NULL) {
 		sink(sink_arg, line, len);
-	else
-		(void)!write(STDERR_FILENO, line, len);
+		return;
+	}
+	(void)!write(STDERR_FILENO, line, len);
+	pthread_mutex_lock(&held_lock);
+	if (holding && held_len + len <= sizeof(held)) {
+		memcpy(held + held_len, line, len);
+		held_len += len;
+	}
+	pthread_mutex_unlock(&held_lock);
 }
 
 void

@@ -13,6 +13,7 @@
 typedef void log_sink(void *arg, const char *line, size_t len);
 
 void	 log_set_sink(log_sink *, void *arg);
+void	 log_hold_for_first_request(void);
 bool	 log_stderr_discarded(void);
 void	 log_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_request(const char *method, const char *path, int status,

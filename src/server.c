@@ -312,6 +312,10 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	/* Threads inherit this mask: only the main thread takes signals. */
 	server_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	log_to_fastcgi = cfg->log == LOG_FASTCGI ||
+	    (cfg->log == LOG_AUTO && log_stderr_discarded());
+	if (log_to_fastcgi)
+		log_hold_for_first_request();
 	creds = auth_start(cfg, &failed);
 	if (failed)
 		return 1;
@@ -319,8 +323,6 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		return 1;
 	if ((workers = calloc((size_t)cfg->threads, sizeof(*workers))) == NULL)
 		return 1;
-	log_to_fastcgi = cfg->log == LOG_FASTCGI ||
-	    (cfg->log == LOG_AUTO && log_stderr_discarded());
 	for (i = 0; i < cfg->threads; i++) {
 		workers[i].cfg = cfg;
 		workers[i].writer = writer;

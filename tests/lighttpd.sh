@@ -184,8 +184,14 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 expect_eq '' "$alive"
-if grep -q 'dis-checkpoint: serving FastCGI' "$TMP/lighttpd-error.log"; then pass; else
-	fail "$CONTEXT no backend start in the log: $(cat "$TMP/lighttpd-error.log")"
-fi
+# Start-up lines, the warning that authentication is off, and one line per
+# request all reach lighttpd's error log, whatever it did with stderr.
+CONTEXT='logs:'
+for line in 'dis-checkpoint: serving FastCGI' 'WARNING: authentication is off' \
+    'GET "/dis/v2/proj-1/apps/shared" 400 '; do
+	if grep -qF "$line" "$TMP/lighttpd-error.log"; then pass; else
+		fail "no '$line' in the log: $(cat "$TMP/lighttpd-error.log")"
+	fi
+done
 
 finish
