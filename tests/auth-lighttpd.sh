@@ -222,10 +222,14 @@ load aksk & l2=$!
 for round in $(seq 12); do
 	extra="token tokExtra-$round proj-c"
 	case $((round % 3)) in
-	0)	# in place, in two writes with a pause: an editor's slow save
-		write_credentials "$extra" | head -c 100 >"$CREDS"
-		sleep 0.3
-		write_credentials "$extra" | tail -c +101 >>"$CREDS" ;;
+	0)	# in place, in two writes with a pause: an editor's slow save.
+		# printf is a builtin, so the pause is the sleep and no fork:
+		# a gap past the 1 s settle time would let any reader take the
+		# half-written file for finished.
+		content=$(write_credentials "$extra")
+		printf '%s' "${content:0:100}" >"$CREDS"
+		sleep 0.1
+		printf '%s\n' "${content:100}" >>"$CREDS" ;;
 	1)	# by rename, as doc/credentials-format.md recommends
 		write_credentials "$extra" >"$CREDS.new"
 		chmod 600 "$CREDS.new"
