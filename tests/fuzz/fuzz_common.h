@@ -88,7 +88,7 @@ fuzz_setup(void)
 	opts.busy_timeout_ms = 100;
 	if ((fuzz_store = store_open(&opts)) == NULL)
 		abort();
-	service_init(&fuzz_svc, &fuzz_cfg, fuzz_store);
+	service_init(&fuzz_svc, &fuzz_cfg, fuzz_store, NULL);
 	fuzz_serve(envp, (const uint8_t *)app, sizeof(app) - 1);
 }
 
