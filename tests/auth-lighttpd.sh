@@ -41,22 +41,11 @@ expect_eq "V11-HMAC-SHA256 Credential=AKEXAMPLE0000000001/20261127/local-1/dis/s
     "$("$SIGN" -v11 GET /v2/proj-1/apps 'limit=100&start_app_name=a%201%2Fx' '' 127.0.0.1 20261127T120000Z AKEXAMPLE0000000001 'skExample/Secret+Key0123456789abcdefghij' local-1)"
 
 start_fcgi -t 4 -o auth=any -o "credentials=$CREDS"
-PORT=$(free_port)
-mkdir -p "$TMP/www"
-cat >"$TMP/lighttpd.conf" <<CONF
-server.modules = ( "mod_fastcgi" )
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$TMP/www"
-server.errorlog = "$TMP/lighttpd-error.log"
-fastcgi.server = ( "/" => ((
-	"socket" => "$SOCK",
+write_lighttpd_conf '( "/" => ((
+	"socket" => "'"$SOCK"'",
 	"check-local" => "disable"
-)) )
-CONF
-lighttpd -D -f "$TMP/lighttpd.conf" 2>>"$TMP/lighttpd-error.log" &
-CLEANUP_PIDS="$CLEANUP_PIDS $!"
-wait_for_port "$PORT" || { cat "$TMP/lighttpd-error.log" >&2; exit 1; }
+)) )'
+run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; exit 1; }
 URL=http://127.0.0.1:$PORT
 
 # signed [-v11] [-port] METHOD PATH QUERY BODY AK SK [curl args]: one signed

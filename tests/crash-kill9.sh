@@ -123,30 +123,14 @@ echo "service: $survived kill -9 cycles survived in $SECONDS s"
 # --- kill -9 lighttpd, which spawned the service (bin-path).
 CONTEXT="lighttpd kill:"
 DB=$TMP/behind-lighttpd.db
-PORT=$(free_port)
-mkdir "$TMP/www"
-cat >"$TMP/lighttpd.conf" <<CONF
-server.modules = ( "mod_fastcgi" )
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$TMP/www"
-server.errorlog = "$TMP/lighttpd-error.log"
-fastcgi.server = (
+write_lighttpd_conf '(
 	"/" => ((
-		"socket" => "$TMP/lighttpd.sock",
-		"bin-path" => "$BIN -d $DB",
+		"socket" => "'"$TMP"'/lighttpd.sock",
+		"bin-path" => "'"$BIN -d $DB"'",
 		"max-procs" => 1,
 		"check-local" => "disable"
 	))
-)
-CONF
-LIGHTTPD_PID=
-start_lighttpd() {
-	lighttpd -D -f "$TMP/lighttpd.conf" 2>>"$TMP/lighttpd-error.log" &
-	LIGHTTPD_PID=$!
-	CLEANUP_PIDS="$CLEANUP_PIDS $LIGHTTPD_PID"
-	wait_for_port "$PORT"
-}
+)'
 # The services lighttpd spawned: found by their exact command line, which
 # names this test's own database, so nothing else is ever touched.
 spawned() {
@@ -157,7 +141,7 @@ spawned() {
 alive() {
 	[ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
-start_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; finish; }
+run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; finish; }
 http POST "http://127.0.0.1:$PORT/v2/p1/apps" '{"app_name":"a1"}'
 expect_status 201
 start_writers send_http
@@ -185,7 +169,7 @@ for cycle in $(seq "$CYCLES"); do
 			pass
 		fi
 	done
-	start_lighttpd || break
+	run_lighttpd || break
 	survived=$((survived + 1))
 done
 wait_acks 5

@@ -90,6 +90,30 @@ wait_for_port() {
 	return 1
 }
 
+# write_lighttpd_conf FASTCGI_SERVER: $TMP/lighttpd.conf for a lighttpd on
+# 127.0.0.1:$PORT (a free port, set here) with the given fastcgi.server value.
+write_lighttpd_conf() {
+	PORT=$(free_port)
+	mkdir -p "$TMP/www"
+	cat >"$TMP/lighttpd.conf" <<CONF
+server.modules = ( "mod_fastcgi" )
+server.bind = "127.0.0.1"
+server.port = $PORT
+server.document-root = "$TMP/www"
+server.errorlog = "$TMP/lighttpd-error.log"
+fastcgi.server = $1
+CONF
+}
+
+# Runs that lighttpd (-D, in the background) until it listens; sets
+# LIGHTTPD_PID.
+run_lighttpd() {
+	lighttpd -D -f "$TMP/lighttpd.conf" 2>>"$TMP/lighttpd-error.log" &
+	LIGHTTPD_PID=$!
+	CLEANUP_PIDS="$CLEANUP_PIDS $LIGHTTPD_PID"
+	wait_for_port "$PORT"
+}
+
 # Starts the binary in FastCGI mode on $SOCK with $DB; extra args pass on.
 start_fcgi() {
 	$WRAPPER "$BIN" -s "$SOCK" -d "$DB" "$@" 2>>"$TMP/server.log" &

@@ -7,43 +7,31 @@
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-PORT=$(free_port)
-URL=http://127.0.0.1:$PORT
-mkdir "$TMP/www"
-cat >"$TMP/lighttpd.conf" <<CONF
-server.modules = ( "mod_fastcgi" )
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$TMP/www"
-server.errorlog = "$TMP/lighttpd-error.log"
-fastcgi.server = (
+write_lighttpd_conf '(
 	"/dis/" => ((
-		"socket" => "$TMP/prefix.sock",
-		"bin-path" => "$BIN",
+		"socket" => "'"$TMP"'/prefix.sock",
+		"bin-path" => "'"$BIN"'",
 		"bin-environment" => (
-			"DIS_CHECKPOINT_DATABASE" => "$DB",
+			"DIS_CHECKPOINT_DATABASE" => "'"$DB"'",
 			"DIS_CHECKPOINT_BASE_PATH" => "/dis"
 		),
 		"max-procs" => 1,
 		"check-local" => "disable"
 	)),
 	"/" => ((
-		"socket" => "$TMP/root.sock",
-		"bin-path" => "$BIN",
-		"bin-environment" => ( "DIS_CHECKPOINT_DATABASE" => "$DB" ),
+		"socket" => "'"$TMP"'/root.sock",
+		"bin-path" => "'"$BIN"'",
+		"bin-environment" => ( "DIS_CHECKPOINT_DATABASE" => "'"$DB"'" ),
 		"max-procs" => 1,
 		"check-local" => "disable"
 	))
-)
-CONF
+)'
+URL=http://127.0.0.1:$PORT
 CONTEXT='lighttpd -tt:'
 if lighttpd -tt -f "$TMP/lighttpd.conf" >"$TMP/config-check" 2>&1; then pass; else
 	fail "$CONTEXT $(cat "$TMP/config-check")"
 fi
-lighttpd -D -f "$TMP/lighttpd.conf" 2>>"$TMP/lighttpd-error.log" &
-LIGHTTPD_PID=$!
-CLEANUP_PIDS="$CLEANUP_PIDS $LIGHTTPD_PID"
-wait_for_port "$PORT" || { cat "$TMP/lighttpd-error.log" >&2; exit 1; }
+run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; exit 1; }
 
 EXAMPLE='{
  "stream_name": "stream_name_test1",
