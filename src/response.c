@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "response.h"
+#include "store.h"
 
 static const char *
 reason(int status)
@@ -127,9 +128,23 @@ response_render(struct response *resp, int retry_after, size_t *len)
 	return out;
 }
 
+/*
+ * A deferred write's outcome: the status promised when it was queued, or
+ * the error it failed with.
+ */
+void
+response_settle(struct response *resp, enum dis_err committed)
+{
+	if (committed != DIS_OK)
+		response_error(resp, committed, NULL);
+	else
+		response_empty(resp, resp->status);
+}
+
 void
 response_free(struct response *resp)
 {
 	free(resp->body);
+	free(resp->deferred);
 	memset(resp, 0, sizeof(*resp));
 }

@@ -3,6 +3,10 @@
  * FastCGI or CGI request into a struct request, hands it to the service and
  * writes the rendered response back.
  *
+ * A write's answer waits for its commit, but its thread does not: the
+ * request (a job) goes to the group-commit writer, which answers it once
+ * the write is durable, and the thread takes the next connection.
+ *
  * Threads poll the listening socket (non-blocking) together with a wake-up
  * pipe before calling FCGX_Accept_r, so SIGTERM never leaves a thread stuck
  * in accept(): the main thread waits for signals, writes to the pipe, and
@@ -76,34 +80,48 @@ static const char fallback[] = "Status: 500 Internal Server Error\r\n"
     "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n"
     "{\"errorCode\":\"DIS.5000\",\"message\":\"System error.\"}";
 
-/* One request, whatever carried it: environment, body, answer, log line. */
-static void
-serve(struct service *svc, char *const *envp, body_reader *read_body,
-    void *in, bool until_eof, output_fn *out_fn, void *out)
-{
+/* One request, whatever carried it, from its arrival to its answer. */
+struct exchange {
 	struct request	 req;
 	struct response	 resp;
-	long long	 start = now_us();
-	char		*text;
-	size_t		 len;
+	long long	 start;
+};
 
-	memset(&resp, 0, sizeof(resp));
-	if (request_from_env(&req, envp) == -1) {
-		out_fn(out, fallback, sizeof(fallback) - 1);
+/* Reads the request and handles it; the answer may wait (resp.deferred). */
+static void
+exchange_handle(struct exchange *x, struct service *svc, char *const *envp,
+    body_reader *read_body, void *in, bool until_eof)
+{
+	memset(x, 0, sizeof(*x));
+	x->start = now_us();
+	if (request_from_env(&x->req, envp) == -1) {
 		log_message("out of memory reading a request");
+		response_error(&x->resp, DIS_ERR_INTERNAL, NULL);
 		return;
 	}
-	request_read_body(&req, read_body, in, svc->cfg->body_limit, until_eof);
-	service_handle(svc, &req, &resp);
-	if ((text = response_render(&resp, svc->cfg->retry_after, &len)) != NULL)
+	request_read_body(&x->req, read_body, in, svc->cfg->body_limit,
+	    until_eof);
+	service_handle(svc, &x->req, &x->resp);
+}
+
+/* Writes the answer and the log line, and frees the exchange. */
+static void
+exchange_answer(struct exchange *x, int retry_after, output_fn *out_fn,
+    void *out)
+{
+	char	*text;
+	size_t	 len;
+
+	if ((text = response_render(&x->resp, retry_after, &len)) != NULL)
 		out_fn(out, text, len);
 	else
 		out_fn(out, fallback, sizeof(fallback) - 1);
-	log_request(req.method_name, req.path, text ? resp.status : 500,
-	    now_us() - start);
+	log_request(x->req.method_name ? x->req.method_name : "",
+	    x->req.path ? x->req.path : "", text ? x->resp.status : 500,
+	    now_us() - x->start);
 	free(text);
-	response_free(&resp);
-	request_free(&req);
+	response_free(&x->resp);
+	request_free(&x->req);
 }
 
 static long
@@ -125,6 +143,7 @@ server_cgi(const struct dis_config *cfg)
 {
 	struct store_options	 opts = store_options(cfg);
 	struct service		 svc;
+	struct exchange		 x;
 	struct store		*store;
 	struct cred_store	*creds;
 	bool			 failed;
@@ -135,7 +154,8 @@ server_cgi(const struct dis_config *cfg)
 		return 1;
 	}
 	service_init(&svc, cfg, store, creds);
-	serve(&svc, environ, stdin_read, stdin, false, stdout_write, stdout);
+	exchange_handle(&x, &svc, environ, stdin_read, stdin, false);
+	exchange_answer(&x, cfg->retry_after, stdout_write, stdout);
 	store_close(store);
 	cred_store_close(creds);
 	return 0;
@@ -210,19 +230,88 @@ next_request(const struct worker *w, FCGX_Request *fr)
 	return rc < 0 ? -1 : 0;
 }
 
-static void
-serve_one(const struct worker *w, struct service *svc, FCGX_Request *fr)
+/* A FastCGI request, from its accept to its answer on whichever thread. */
+struct job {
+	FCGX_Request		 fr;
+	struct exchange		 x;
+	const struct worker	*worker;
+	struct writer_entry	 entry;
+};
+
+static struct job *
+job_new(const struct worker *w)
 {
-	if (w->log_to_fastcgi)
+	struct job	*job = calloc(1, sizeof(*job));
+
+	if (job == NULL) {
+		log_message("out of memory for a new request");
+		return NULL;
+	}
+	job->worker = w;
+	FCGX_InitRequest(&job->fr, w->listen_fd, 0);
+	return job;
+}
+
+/* Answers and closes the connection; the job can take the next accept. */
+static void
+job_finish(struct job *job)
+{
+	FCGX_Request	*fr = &job->fr;
+
+	if (job->worker->log_to_fastcgi)
 		log_set_sink(fcgi_log, fr->err);
-	serve(svc, fr->envp, fcgi_read, fr->in, true, fcgi_write, fr->out);
+	exchange_answer(&job->x, job->worker->cfg->retry_after, fcgi_write,
+	    fr->out);
 	log_set_sink(NULL, NULL);
+	/*
+	 * libfcgi's close lingers: it shuts down the sending side and waits
+	 * until the web server closes too, so that unread input cannot turn
+	 * into a reset that loses the answer. Once the request's input was
+	 * read to its end there is nothing left to arrive, and the wait only
+	 * costs this thread a sleep and a wake-up per request. A body left
+	 * unread (413) still gets the lingering close.
+	 */
+	if (FCGX_HasSeenEOF(fr->in) == EOF)
+		FCGX_Detach(fr);
 	FCGX_Finish_r(fr);
 	/*
 	 * A kept connection (FCGI_KEEP_CONN) would make the next accept block
 	 * on it, out of reach of the wake-up pipe.
 	 */
 	FCGX_Free(fr, 1);
+}
+
+/* Runs on the writer thread once the job's write is durable. */
+static void
+job_committed(void *arg)
+{
+	struct job	*job = arg;
+
+	response_settle(&job->x.resp, job->x.resp.deferred->result);
+	job_finish(job);
+	free(job);
+}
+
+/* Serves an accepted request; false when the writer took the job. */
+static bool
+job_serve(struct job *job, struct service *svc)
+{
+	const struct worker	*w = job->worker;
+
+	if (w->log_to_fastcgi)
+		log_set_sink(fcgi_log, job->fr.err);
+	exchange_handle(&job->x, svc, job->fr.envp, fcgi_read, job->fr.in,
+	    true);
+	log_set_sink(NULL, NULL);
+	if (job->x.resp.deferred != NULL) {
+		job->entry.op = job->x.resp.deferred;
+		job->entry.done = job_committed;
+		job->entry.arg = job;
+		writer_submit(w->writer, &job->entry);
+		return false;
+	}
+	job_finish(job);
+	return true;
 }
 
 static void *
@@ -232,27 +321,30 @@ worker_main(void *arg)
 	struct store_options	 opts = store_options(w->cfg);
 	struct service		 svc;
 	struct store		*store;
-	FCGX_Request		 fr;
+	struct job		*job = NULL;
 
 	if ((store = store_open(&opts)) == NULL)
 		return NULL;
 	service_init(&svc, w->cfg, store, w->creds);
-	if (w->writer != NULL) {
-		svc.write = writer_submit;
-		svc.write_arg = w->writer;
-	}
-	FCGX_InitRequest(&fr, w->listen_fd, 0);
-	while (next_request(w, &fr) == 0)
-		serve_one(w, &svc, &fr);
+	svc.defer_writes = w->writer != NULL;
+	while ((job != NULL || (job = job_new(w)) != NULL) &&
+	    next_request(w, &job->fr) == 0)
+		if (!job_serve(job, &svc))
+			job = NULL;
 	/*
 	 * Stopping. A connection already in the listen queue was accepted by
 	 * the kernel: its client has sent its request and waits for the
 	 * answer. Serve the queue until it is empty (the socket is
-	 * non-blocking, so accept says so), then end.
+	 * non-blocking, so accept says so), then end. The writer answers
+	 * the jobs it holds before it stops.
 	 */
-	while (FCGX_Accept_r(&fr) == 0)
-		serve_one(w, &svc, &fr);
-	FCGX_Free(&fr, 1);
+	while ((job != NULL || (job = job_new(w)) != NULL) &&
+	    FCGX_Accept_r(&job->fr) == 0)
+		if (!job_serve(job, &svc))
+			job = NULL;
+	if (job != NULL)
+		FCGX_Free(&job->fr, 1);
+	free(job);
 	store_close(store);
 	return NULL;
 }

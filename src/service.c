@@ -17,14 +17,6 @@
 #include "router.h"
 #include "service.h"
 
-/* The write path without group commit: one transaction per write. */
-enum dis_err
-apply_now(void *store, struct write_op *op)
-{
-	store_apply(store, &op, 1);
-	return op->result;
-}
-
 void
 service_init(struct service *svc, const struct dis_config *cfg,
     struct store *store, struct cred_store *creds)
@@ -33,8 +25,50 @@ service_init(struct service *svc, const struct dis_config *cfg,
 	svc->cfg = cfg;
 	svc->store = store;
 	svc->creds = creds;
-	svc->write = apply_now;
-	svc->write_arg = store;
+}
+
+static size_t
+size_of(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *at and moves *at past it. */
+static const char *
+place(char **at, const char *s)
+{
+	char	*copy = *at;
+
+	if (s == NULL)
+		return NULL;
+	*at = stpcpy(copy, s) + 1;
+	return copy;
+}
+
+/*
+ * The op points into the request and the handler's stack; a deferred one
+ * outlives both, so it goes into one allocation with its strings.
+ */
+static struct write_op *
+write_op_copy(const struct write_op *op)
+{
+	struct write_op	*copy;
+	char		*at;
+
+	copy = malloc(sizeof(*copy) + size_of(op->key.project) +
+	    size_of(op->key.app) + size_of(op->key.stream) +
+	    size_of(op->key.type) + size_of(op->metadata) + size_of(op->app_id));
+	if (copy == NULL)
+		return NULL;
+	*copy = *op;
+	at = (char *)(copy + 1);
+	copy->key.project = place(&at, op->key.project);
+	copy->key.app = place(&at, op->key.app);
+	copy->key.stream = place(&at, op->key.stream);
+	copy->key.type = place(&at, op->key.type);
+	copy->metadata = place(&at, op->metadata);
+	copy->app_id = place(&at, op->app_id);
+	return copy;
 }
 
 /* Commits op and answers status once it is durable, or its error. */
@@ -42,12 +76,14 @@ void
 service_write(struct service *svc, struct write_op *op, int status,
     struct response *resp)
 {
-	enum dis_err	 err = svc->write(svc->write_arg, op);
-
-	if (err != DIS_OK)
-		response_error(resp, err, NULL);
-	else
-		response_empty(resp, status);
+	response_empty(resp, status);
+	if (svc->defer_writes) {
+		if ((resp->deferred = write_op_copy(op)) == NULL)
+			response_error(resp, DIS_ERR_INTERNAL, NULL);
+		return;
+	}
+	store_apply(svc->store, &op, 1);
+	response_settle(resp, op->result);
 }
 
 static bool

@@ -1,12 +1,14 @@
 /*
  * service.h: one request in, one response out. Checks run in the settled
  * order (route, method, project, authentication, body size, body shape),
- * then the handler. Writes go through a write path: applied at once in CGI
- * mode and in tests, handed to the group-commit writer in the server.
+ * then the handler. A write is applied at once (CGI mode, tests, group
+ * commit off) or, with defer_writes, copied into the response for the
+ * caller to commit: the answer is then settled once it is durable.
  */
 #ifndef DIS_SERVICE_H
 #define DIS_SERVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -16,13 +18,10 @@
 #include "response.h"
 #include "store.h"
 
-typedef enum dis_err write_fn(void *arg, struct write_op *);
-
 struct service {
 	const struct dis_config	*cfg;
 	struct store		*store;		/* this thread's connection */
-	write_fn		*write;
-	void			*write_arg;
+	bool			 defer_writes;
 	struct cred_store	*creds;		/* NULL when auth = none */
 };
 
@@ -32,6 +31,5 @@ void		 service_handle(struct service *, const struct request *,
 		    struct response *);
 void		 service_write(struct service *, struct write_op *, int status,
 		    struct response *);
-enum dis_err	 apply_now(void *store, struct write_op *);
 
 #endif
