@@ -272,15 +272,14 @@ hexval(int c)
 	return -1;
 }
 
+/* Decodes len bytes of s to out (room for len + 1); returns its NUL. */
 char *
-url_decode(const char *s, size_t len, bool plus_is_space)
+url_decode_into(char *out, const char *s, size_t len, bool plus_is_space)
 {
-	char	*out = malloc(len + 1), *o = out;
+	char	*o = out;
 	size_t	 i;
 	int	 hi, lo;
 
-	if (out == NULL)
-		return NULL;
 	for (i = 0; i < len; i++) {
 		if (s[i] == '%' && i + 2 < len &&
 		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
@@ -294,6 +293,16 @@ url_decode(const char *s, size_t len, bool plus_is_space)
 			*o++ = s[i];
 	}
 	*o = '\0';
+	return o;
+}
+
+char *
+url_decode(const char *s, size_t len, bool plus_is_space)
+{
+	char	*out = malloc(len + 1);
+
+	if (out != NULL)
+		url_decode_into(out, s, len, plus_is_space);
 	return out;
 }
 

@@ -65,5 +65,7 @@ void		 query_free(struct query_param *, size_t);
  * result never hides a NUL and still fails any charset check. NULL: no memory.
  */
 char		*url_decode(const char *s, size_t len, bool plus_is_space);
+char		*url_decode_into(char *out, const char *s, size_t len,
+		    bool plus_is_space);
 
 #endif

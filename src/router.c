@@ -2,7 +2,9 @@
  * router.c: the route table and its matcher. Routing starts from the raw
  * REQUEST_URI path, so it does not depend on how a server splits
  * SCRIPT_NAME and PATH_INFO. Each segment is decoded on its own: "%2F"
- * inside a name stays inside that segment and fails its validator.
+ * inside a name stays inside that segment and fails its validator. The
+ * segments are decoded once and every pattern is compared with them; only
+ * the chosen route's captures are copied out.
  */
 #include "config.h"
 
@@ -27,80 +29,104 @@ static const struct route routes[] = {
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 #define MAX_SEGMENTS	8
 
-/* Splits path (after its leading '/') into raw segments; -1 on "//". */
+/*
+ * Splits the len bytes at path (after their leading '/') into segments;
+ * -1 on "//" or too many.
+ */
 static int
-split(const char *path, const char *seg[], size_t len[])
+split(const char *path, size_t len, const char *seg[], size_t seglen[])
 {
-	int	 n = 0;
-	size_t	 l;
+	const char	*end = path + len, *slash;
+	int		 n = 0;
 
-	if (*path++ != '/')
+	if (len == 0 || *path++ != '/')
 		return -1;
 	for (;;) {
-		l = strcspn(path, "/");
-		if (l == 0 || n == MAX_SEGMENTS)
+		if ((slash = memchr(path, '/', (size_t)(end - path))) == NULL)
+			slash = end;
+		if (slash == path || n == MAX_SEGMENTS)
 			return -1;
 		seg[n] = path;
-		len[n++] = l;
-		path += l;
-		if (*path++ == '\0')
+		seglen[n++] = (size_t)(slash - path);
+		if (slash == end)
 			return n;
+		path = slash + 1;
 	}
 }
 
-/* 1 when the route's pattern matches; captures are filled on a match. */
-static int
-pattern_match(const char *pattern, int n, const char *seg[], const size_t len[],
-    struct route_match *m)
+/* True when the route's literal segments equal the decoded ones. */
+static bool
+pattern_match(const char *pattern, int n, char *const decoded[])
 {
 	const char	*pseg[MAX_SEGMENTS];
 	size_t		 plen[MAX_SEGMENTS];
-	char		*decoded, **slot;
-	int		 pn, i;
+	int		 i;
 
-	if ((pn = split(pattern, pseg, plen)) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (pseg[i][0] == '{')
-			continue;
-		decoded = url_decode(seg[i], len[i], false);
-		if (decoded == NULL)
-			return -1;
-		if (strlen(decoded) != plen[i] ||
-		    strncmp(decoded, pseg[i], plen[i]) != 0) {
-			free(decoded);
-			return 0;
-		}
-		free(decoded);
-	}
+	if (split(pattern, strlen(pattern), pseg, plen) != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (pseg[i][0] != '{' && (strlen(decoded[i]) != plen[i] ||
+		    strncmp(decoded[i], pseg[i], plen[i]) != 0))
+			return false;
+	return true;
+}
+
+static int
+capture(const struct route *route, char *const decoded[], struct route_match *m)
+{
+	const char	*pseg[MAX_SEGMENTS];
+	size_t		 plen[MAX_SEGMENTS];
+	char		**slot;
+	int		 i, n = split(route->pattern, strlen(route->pattern),
+			    pseg, plen);
+
 	for (i = 0; i < n; i++) {
 		if (pseg[i][0] != '{')
 			continue;
 		slot = strncmp(pseg[i], "{project}", plen[i]) == 0 ? &m->project :
 		    strncmp(pseg[i], "{app}", plen[i]) == 0 ? &m->app : &m->stream;
-		free(*slot);
-		if ((*slot = url_decode(seg[i], len[i], false)) == NULL)
+		if ((*slot = strdup(decoded[i])) == NULL)
 			return -1;
 	}
-	return 1;
+	return 0;
 }
 
 /* The path below the base path, with one trailing slash dropped. */
-static char *
-route_path(const char *path, const char *base)
+static size_t
+route_path(const char **path, const char *base)
 {
 	size_t	 blen = base ? strlen(base) : 0;
 	size_t	 len;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	if (blen > 0 && strncmp(path, base, blen) == 0 &&
-	    (path[blen] == '/' || path[blen] == '\0'))
-		path += blen;
-	len = strlen(path);
-	if (len > 1 && path[len - 1] == '/')
+	if (blen > 0 && strncmp(*path, base, blen) == 0 &&
+	    ((*path)[blen] == '/' || (*path)[blen] == '\0'))
+		*path += blen;
+	len = strlen(*path);
+	if (len > 1 && (*path)[len - 1] == '/')
 		len--;
-	return strndup(path, len);
+	return len;
+}
+
+/* Decodes every segment once, into one block: -1 when out of memory. */
+static int
+decode_segments(int n, const char *seg[], const size_t len[], char *decoded[],
+    char **block)
+{
+	size_t	 total = 0;
+	char	*at;
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		total += len[i] + 1;
+	if ((*block = at = malloc(total > 0 ? total : 1)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		decoded[i] = at;
+		at = url_decode_into(at, seg[i], len[i], false) + 1;
+	}
+	return 0;
 }
 
 static const char *
@@ -118,32 +144,33 @@ enum dis_err
 router_match(const char *raw, const char *base, enum http_method method,
     struct route_match *m, const char **allow)
 {
-	const char	*seg[MAX_SEGMENTS];
+	const char	*seg[MAX_SEGMENTS], *path = raw;
+	char		*decoded[MAX_SEGMENTS], *block;
 	size_t		 len[MAX_SEGMENTS], i;
 	unsigned	 methods = 0;
-	char		*path;
-	int		 n, r;
+	int		 n;
 
 	memset(m, 0, sizeof(*m));
 	*allow = NULL;
-	if ((path = route_path(raw, base)) == NULL)
+	n = split(path, route_path(&path, base), seg, len);
+	if (n > 0 && decode_segments(n, seg, len, decoded, &block) == -1)
 		return DIS_ERR_INTERNAL;
-	n = split(path, seg, len);
 	for (i = 0; n > 0 && i < NROUTES; i++) {
-		if ((r = pattern_match(routes[i].pattern, n, seg, len, m)) < 0) {
-			free(path);
-			return DIS_ERR_INTERNAL;
-		}
-		if (r == 0)
+		if (!pattern_match(routes[i].pattern, n, decoded))
 			continue;
 		methods |= routes[i].method;
 		if (routes[i].method == (unsigned)method)
 			m->route = &routes[i];
 	}
-	free(path);
+	if (m->route != NULL && capture(m->route, decoded, m) == -1) {
+		route_match_free(m);
+		free(block);
+		return DIS_ERR_INTERNAL;
+	}
+	if (n > 0)
+		free(block);
 	if (m->route != NULL)
 		return DIS_OK;
-	route_match_free(m);
 	if (methods == 0)
 		return DIS_ERR_NO_ROUTE;
 	*allow = allow_header(methods);
