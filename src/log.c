@@ -1,10 +1,13 @@
 /*
  * log.c: writes whole lines with one write(2), so lines from several threads
- * or processes sharing stderr never interleave.
+ * or processes sharing stderr never interleave. A thread answering a batch
+ * of requests can gather its lines and write them together, up to PIPE_BUF
+ * bytes at a time (the most a pipe writes without interleaving).
  */
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +24,11 @@
 /* Per thread: where this thread's lines go while it serves a request. */
 static _Thread_local log_sink	*sink;
 static _Thread_local void	*sink_arg;
+
+/* Per thread: stderr lines gathered between log_gather and log_flush. */
+static _Thread_local bool	 gathering;
+static _Thread_local char	 gathered[PIPE_BUF];
+static _Thread_local size_t	 gathered_len;
 
 /*
  * Lines logged at start, while stderr is discarded and no request is being
@@ -110,6 +118,27 @@ timestamp(char *buf, size_t size)
 	return strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ ", &tm);
 }
 
+void
+log_gather(void)
+{
+	gathering = true;
+}
+
+static void
+write_gathered(void)
+{
+	if (gathered_len > 0)
+		(void)!write(STDERR_FILENO, gathered, gathered_len);
+	gathered_len = 0;
+}
+
+void
+log_flush(void)
+{
+	write_gathered();
+	gathering = false;
+}
+
 static void
 write_line(char *line, size_t len, size_t size)
 {
@@ -120,7 +149,13 @@ write_line(char *line, size_t len, size_t size)
 		sink(sink_arg, line, len);
 		return;
 	}
-	(void)!write(STDERR_FILENO, line, len);
+	if (gathering) {
+		if (gathered_len + len > sizeof(gathered))
+			write_gathered();
+		memcpy(gathered + gathered_len, line, len);
+		gathered_len += len;
+	} else
+		(void)!write(STDERR_FILENO, line, len);
 	pthread_mutex_lock(&held_lock);
 	if (holding && held_len + len <= sizeof(held)) {
 		memcpy(held + held_len, line, len);

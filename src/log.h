@@ -13,6 +13,8 @@
 typedef void log_sink(void *arg, const char *line, size_t len);
 
 void	 log_set_sink(log_sink *, void *arg);
+void	 log_gather(void);
+void	 log_flush(void);
 void	 log_hold_for_first_request(void);
 bool	 log_stderr_discarded(void);
 void	 log_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -47,11 +47,16 @@ commit_batch(struct writer *w, struct writer_entry *batch)
 	for (e = batch; e != NULL; e = e->next)
 		ops[n++] = e->op;
 	store_apply(w->store, ops, n);
-	/* The batch is off the queue: no lock needed to hand results back. */
+	/*
+	 * The batch is off the queue: no lock needed to hand results back.
+	 * Their log lines go out together, in one write or a few.
+	 */
+	log_gather();
 	for (e = batch; e != NULL; e = next) {
 		next = e->next;		/* done may free e */
 		e->done(e->arg);
 	}
+	log_flush();
 }
 
 /* Detaches up to MAX_BATCH queued writes, in arrival order. */
