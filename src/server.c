@@ -210,6 +210,40 @@ wait_for_work(const struct worker *w)
 	return (fds[1].revents & POLLIN) == 0;
 }
 
+/* Sleeps ms unless woken; false once it is time to stop. */
+static bool
+pause_unless_woken(const struct worker *w, int ms)
+{
+	struct pollfd	 wake = { .fd = w->wake_fd, .events = POLLIN };
+
+	return poll(&wake, 1, ms) <= 0 || (wake.revents & POLLIN) == 0;
+}
+
+/*
+ * Out of descriptors or memory, accept fails while the connection waits in
+ * the backlog. Answers in flight free both, so the thread pauses and tries
+ * again rather than end (which, thread after thread, would leave nobody to
+ * accept).
+ */
+static bool
+short_of_resources(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* Logs at most once a second; called with accept_lock held. */
+static bool
+pause_after_shortage(const struct worker *w, int err)
+{
+	static time_t	 last_logged;
+	time_t		 now = time(NULL);
+
+	if (now != last_logged)
+		log_message("accept: %s; trying again", strerror(err));
+	last_logged = now;
+	return pause_unless_woken(w, 10);
+}
+
 /*
  * The next request, or -1 once it is time to stop. Under load a connection
  * is usually waiting already, so accept comes first and poll only when
@@ -222,6 +256,7 @@ static int
 next_request(const struct worker *w, FCGX_Request *fr)
 {
 	int	 rc;
+	bool	 go_on;
 
 	pthread_mutex_lock(&accept_lock);
 	for (;;) {
@@ -229,11 +264,16 @@ next_request(const struct worker *w, FCGX_Request *fr)
 			rc = -1;
 			break;
 		}
-		rc = FCGX_Accept_r(fr);
-		/* None waiting, or another process took it first. */
-		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+		if ((rc = FCGX_Accept_r(fr)) >= 0)
 			break;
-		if (!wait_for_work(w)) {
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+			/* None waiting, or another process took it first. */
+			go_on = wait_for_work(w);
+		else if (short_of_resources(-rc))
+			go_on = pause_after_shortage(w, -rc);
+		else
+			break;
+		if (!go_on) {
 			rc = -1;
 			break;
 		}

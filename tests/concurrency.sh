@@ -12,6 +12,10 @@
 #    service is killed with SIGKILL at an arbitrary moment; every value
 #    acknowledged with 201 (or the write in flight after it) must be in
 #    the file. Three rounds.
+# 3. Out of file descriptors: with room for a few connections only, accept
+#    fails (EMFILE) while clients wait in the backlog and writes wait for
+#    their commit. The service pauses and accepts them later instead of
+#    losing its threads: every write answered 201 and stored.
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 WRITER=$abs_top_builddir/tests/fcgi-writer
@@ -107,4 +111,27 @@ start_fcgi
 fcgi POST /v2/p1/checkpoints '{"app_name":"own","stream_name":"k1","partition_id":"1","sequence_number":"99999","checkpoint_type":"LAST_READ"}'
 expect_status 201
 expect_eq 99999 "$(stored own k1 1)"
+stop_fcgi
+
+# About 19 descriptors are the service's own with 4 threads (stdio, the
+# socket, the wake-up pipe, 5 SQLite connections): 26 leave room for ~7
+# connections, and 24 clients keep more than that open at once.
+CONTEXT="out of descriptors:"
+WRAPPER="prlimit --nofile=26:26 $WRAPPER" start_fcgi -t 4
+pids=
+for i in $(seq 1 24); do
+	timeout 60 "$WRITER" -n 10 "$SOCK" own fd "$i" >"$TMP/fd.$i" &
+	pids="$pids $!"
+done
+wait $pids
+for i in $(seq 1 24); do
+	CONTEXT="out of descriptors, client $i (201s, last acknowledged, stored):"
+	expect_eq "10 10 10" "$(grep -c ' 201$' "$TMP/fd.$i") \
+$(acked "$TMP/fd.$i") $(stored own fd "$i")"
+done
+CONTEXT="out of descriptors:"
+# Proof that the test reached the shortage it is about.
+expect_eq 1 "$(grep -c -m1 'accept: Too many open files' "$TMP/server.log")"
+# And it still has threads to serve with (bounded: one that lost them hangs).
+expect_eq "own 1 201" "$(timeout 10 "$WRITER" -n 1 "$SOCK" own fd 99)"
 finish
