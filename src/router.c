@@ -145,7 +145,7 @@ router_match(const char *raw, const char *base, enum http_method method,
     struct route_match *m, const char **allow)
 {
 	const char	*seg[MAX_SEGMENTS], *path = raw;
-	char		*decoded[MAX_SEGMENTS], *block;
+	char		*decoded[MAX_SEGMENTS], *block = NULL;
 	size_t		 len[MAX_SEGMENTS], i;
 	unsigned	 methods = 0;
 	int		 n;
@@ -167,8 +167,7 @@ router_match(const char *raw, const char *base, enum http_method method,
 		free(block);
 		return DIS_ERR_INTERNAL;
 	}
-	if (n > 0)
-		free(block);
+	free(block);
 	if (m->route != NULL)
 		return DIS_OK;
 	if (methods == 0)
