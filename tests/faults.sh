@@ -127,27 +127,14 @@ DB=$TMP/locked.db
 start
 setup_app
 ck 0 1; expect_status 201
-mkfifo "$TMP/lock.in"
-sqlite3 "$DB" <"$TMP/lock.in" >"$TMP/lock.out" 2>&1 &
-LOCKER=$!
-CLEANUP_PIDS="$CLEANUP_PIDS $LOCKER"
-exec 7>"$TMP/lock.in"
-# .shell runs after BEGIN IMMEDIATE returned: the lock is held. Wait for
-# that, not for a time.
-printf '%s\n' 'BEGIN IMMEDIATE;' ".shell touch '$TMP/lock.held'" >&7
-for _ in $(seq 600); do
-	[ -e "$TMP/lock.held" ] && break
-	sleep 0.05
-done
-expect_eq yes "$([ -e "$TMP/lock.held" ] && echo yes)"
+hold_write_lock
+expect_eq 0 $?
 ck 0 2; expect_unavailable
 fcgi POST /v2/p1/apps '{"app_name":"a2"}'; expect_unavailable
 get 0; expect_status 200	# readers are not blocked in WAL mode
 expect_body '{"sequence_number":"1","metadata":""}'
 expect_alive
-echo "ROLLBACK; .quit" >&7
-exec 7>&-
-wait "$LOCKER"
+release_write_lock
 ck 0 3; expect_status 201
 get 0; expect_body '{"sequence_number":"3","metadata":""}'
 stop_fcgi; expect_eq 0 $?

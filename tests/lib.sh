@@ -49,9 +49,41 @@ fail() {
 finish() {
 	echo "$PASSED assertions passed, $FAILED failed"
 	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
+		# What the service said, for a failure seen only in CI.
+		if [ -s "$TMP/server.log" ]; then
+			echo "--- last lines of the service's log:"
+			tail -n 40 "$TMP/server.log"
+		fi
 		exit 1
 	fi
 	exit 0
+}
+
+# Holds $DB's write lock from a sqlite3 process (BEGIN IMMEDIATE, fed
+# through a fifo on fd 7) until release_write_lock. .shell runs after BEGIN
+# IMMEDIATE returned: waits for that, not for a time; false if it never did.
+# Start other processes with 7>&- meanwhile, or sqlite3 never sees EOF.
+hold_write_lock() {
+	rm -f "$TMP/lock.in" "$TMP/lock.held"
+	mkfifo "$TMP/lock.in"
+	sqlite3 "$DB" <"$TMP/lock.in" >"$TMP/lock.out" 2>&1 &
+	LOCKER=$!
+	CLEANUP_PIDS="$CLEANUP_PIDS $LOCKER"
+	exec 7>"$TMP/lock.in"
+	printf '%s\n' 'BEGIN IMMEDIATE;' ".shell touch '$TMP/lock.held'" >&7
+	for _ in $(seq 600); do
+		[ -e "$TMP/lock.held" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A dot-command must start its own line: sqlite3 would wait for the rest
+# of "ROLLBACK; .quit" as one statement, and roll back only at EOF.
+release_write_lock() {
+	printf 'ROLLBACK;\n.quit\n' >&7
+	exec 7>&-
+	wait "$LOCKER"
 }
 
 # A TCP port nobody listens on right now, for a web server under test.
