@@ -53,6 +53,7 @@ struct worker {
 	struct writer		*writer;
 	bool			 log_to_fastcgi;
 	struct cred_store	*creds;
+	struct store		*store;		/* this thread's, for reads */
 	int			 listen_fd;
 	int			 wake_fd;
 	pthread_t		 thread;
@@ -373,14 +374,10 @@ static void *
 worker_main(void *arg)
 {
 	struct worker		*w = arg;
-	struct store_options	 opts = store_options(w->cfg);
 	struct service		 svc;
-	struct store		*store;
 	struct job		*job = NULL;
 
-	if ((store = store_open(&opts)) == NULL)
-		return NULL;
-	service_init(&svc, w->cfg, store, w->creds);
+	service_init(&svc, w->cfg, w->store, w->creds);
 	svc.defer_writes = w->writer != NULL;
 	while ((job != NULL || (job = job_new(w)) != NULL) &&
 	    next_request(w, &job->fr) == 0)
@@ -400,7 +397,7 @@ worker_main(void *arg)
 	if (job != NULL)
 		FCGX_Free(&job->fr, 1);
 	free(job);
-	store_close(store);
+	store_close(w->store);
 	return NULL;
 }
 
@@ -460,7 +457,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	struct writer		*writer = NULL;
 	struct cred_store	*creds;
 	sigset_t		 set;
-	int			 wake[2], i, started = 0, sig;
+	int			 wake[2], i, opened, started, sig;
 	bool			 log_to_fastcgi, failed;
 
 	limit_arenas();
@@ -488,18 +485,28 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		return 1;
 	if ((workers = calloc((size_t)cfg->threads, sizeof(*workers))) == NULL)
 		return 1;
-	for (i = 0; i < cfg->threads; i++) {
-		workers[i].cfg = cfg;
-		workers[i].writer = writer;
-		workers[i].log_to_fastcgi = log_to_fastcgi;
-		workers[i].creds = creds;
-		workers[i].listen_fd = listen_fd;
-		workers[i].wake_fd = wake[0];
+	/*
+	 * Every connection is opened before any thread serves: a thread that
+	 * started late (seconds, under valgrind) opened its own whenever it got
+	 * to it, which could be while the writer was creating a database that
+	 * had just become possible to create.
+	 */
+	for (opened = 0; opened < cfg->threads; opened++) {
+		workers[opened].cfg = cfg;
+		workers[opened].writer = writer;
+		workers[opened].log_to_fastcgi = log_to_fastcgi;
+		workers[opened].creds = creds;
+		workers[opened].listen_fd = listen_fd;
+		workers[opened].wake_fd = wake[0];
+		if ((workers[opened].store = store_open(&opts)) == NULL)
+			break;
+	}
+	for (i = 0; i < opened; i++)
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
 		    &workers[i]) != 0)
 			break;
-		started++;
-	}
+	for (started = i; i < opened; i++)
+		store_close(workers[i].store);
 	log_message("serving FastCGI with %d threads, database %s, "
 	    "synchronous=%s, group commit %s", started, cfg->database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
