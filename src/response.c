@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "response.h"
-#include "store.h"
 
 static const char *
 reason(int status)

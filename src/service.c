@@ -71,7 +71,11 @@ write_op_copy(const struct write_op *op)
 	return copy;
 }
 
-/* Commits op and answers status once it is durable, or its error. */
+/*
+ * Commits op and answers status once it is durable, or its error. With
+ * defer_writes the commit is the caller's: a copy of op waits in
+ * resp->deferred, and response_settle gives the answer afterwards.
+ */
 void
 service_write(struct service *svc, struct write_op *op, int status,
     struct response *resp)
