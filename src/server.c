@@ -370,6 +370,20 @@ job_serve(struct job *job, struct service *svc)
 	return true;
 }
 
+/*
+ * Accepts the next request into *job, made anew when the last one went to
+ * the writer. Draining, it only takes what is already queued.
+ */
+static bool
+next_job(const struct worker *w, struct job **job, bool draining)
+{
+	if (*job == NULL && (*job = job_new(w)) == NULL)
+		return false;
+	if (draining)
+		return FCGX_Accept_r(&(*job)->fr) == 0;
+	return next_request(w, &(*job)->fr) == 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -379,8 +393,7 @@ worker_main(void *arg)
 
 	service_init(&svc, w->cfg, w->store, w->creds);
 	svc.defer_writes = w->writer != NULL;
-	while ((job != NULL || (job = job_new(w)) != NULL) &&
-	    next_request(w, &job->fr) == 0)
+	while (next_job(w, &job, false))
 		if (!job_serve(job, &svc))
 			job = NULL;
 	/*
@@ -390,8 +403,7 @@ worker_main(void *arg)
 	 * non-blocking, so accept says so), then end. The writer answers
 	 * the jobs it holds before it stops.
 	 */
-	while ((job != NULL || (job = job_new(w)) != NULL) &&
-	    FCGX_Accept_r(&job->fr) == 0)
+	while (next_job(w, &job, true))
 		if (!job_serve(job, &svc))
 			job = NULL;
 	if (job != NULL)
