@@ -223,8 +223,12 @@ for round in $(seq 12); do
 		write_credentials "$extra" >"$CREDS.new"
 		chmod 600 "$CREDS.new"
 		mv "$CREDS.new" "$CREDS" ;;
-	2)	# in place at once, then SIGHUP
-		write_credentials "$extra" >"$CREDS"
+	2)	# in place at once, then SIGHUP. Made first: with the function
+		# writing behind the redirection, the file sat truncated while
+		# it forked, and on a loaded CI machine a reader once took that
+		# for finished (one request refused).
+		content=$(write_credentials "$extra")
+		printf '%s\n' "$content" >"$CREDS"
 		kill -HUP "$SERVER_PID" ;;
 	esac
 	sleep 0.6
