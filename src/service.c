@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -90,13 +89,14 @@ service_write(struct service *svc, struct write_op *op, int status,
 	response_settle(resp, op->result);
 }
 
+/* JSON's own whitespace only: a form feed or \v is malformed JSON. */
 static bool
 blank(const char *s, size_t len)
 {
 	size_t	 i;
 
 	for (i = 0; i < len; i++)
-		if (!isspace((unsigned char)s[i]))
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
 			return false;
 	return true;
 }
