@@ -50,6 +50,8 @@ int	 conf_set(struct dis_config *, const char *key, const char *value,
 int	 conf_load_file(struct dis_config *, const char *path, char *err,
 	    size_t errlen);
 int	 conf_load_env(struct dis_config *, char *err, size_t errlen);
+/* The word that sets an auth mode ("none", "token", ...); static. */
+const char *conf_auth_name(enum auth_mode);
 void	 conf_free(struct dis_config *);
 
 #endif
