@@ -136,7 +136,8 @@ socket_access(const struct dis_config *cfg, struct socket_access *a)
 
 	a->mode = 0660;
 	a->gid = (gid_t)-1;
-	if ((v = cfg->socket_mode) != NULL) {
+	/* Empty, as in "socket_group =", means the default. */
+	if ((v = cfg->socket_mode) != NULL && *v != '\0') {
 		errno = 0;
 		n = strtoul(v, &end, 8);
 		if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
@@ -154,7 +155,7 @@ socket_access(const struct dis_config *cfg, struct socket_access *a)
 		}
 		a->mode = (mode_t)n;
 	}
-	if ((v = cfg->socket_group) != NULL) {
+	if ((v = cfg->socket_group) != NULL && *v != '\0') {
 		errno = 0;
 		n = strtoul(v, &end, 10);
 		if (isdigit((unsigned char)*v) && *end == '\0' && errno == 0 &&

@@ -284,8 +284,8 @@ tcp_rules(struct peer_policy *p, const struct dis_config *cfg,
 	if (!any_matches(loopback, 2, family, addr)) {
 		inet_ntop(family, addr, shown, sizeof(shown));
 		snprintf(err, errlen, "listening on %s port %u, not a loopback "
-		    "address: set allow_addresses to the addresses that may "
-		    "connect", shown, port);
+		    "address: set allow_addresses (or FCGI_WEB_SERVER_ADDRS) "
+		    "to the addresses that may connect", shown, port);
 		return -1;
 	}
 	p->why = "not loopback (the default without allow_addresses)";
