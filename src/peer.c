@@ -198,6 +198,10 @@ parse_rules(struct peer_policy *p, const char *list, const char *name,
 		}
 	}
 	free(copy);
+	if (rc == 0 && p->nrules == 0) {
+		snprintf(err, errlen, "%s: no address in \"%s\"", name, list);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -246,6 +250,10 @@ parse_users(struct peer_policy *p, const char *list, char *err,
 		}
 	}
 	free(copy);
+	if (rc == 0 && p->nuids == 0) {
+		snprintf(err, errlen, "allow_users: no user in \"%s\"", list);
+		rc = -1;
+	}
 	return rc;
 }
 
