@@ -91,7 +91,9 @@ expect_served() {
 	expect_body '{"status":"ok"}'
 }
 expect_nothing() {
-	if [ -s "$TMP/out" ]; then fail "$CONTEXT expected no answer, got: $(head -c 200 "$TMP/out")"; else pass; fi
+	if [ -s "$TMP/out" ]; then
+		fail "$CONTEXT expected no answer, got: $(head -c 200 "$TMP/out")"
+	else pass; fi
 }
 
 # from SOURCE: GET /health on 127.0.0.1:$PORT (or $HOST) from SOURCE.
@@ -109,6 +111,7 @@ refuses_to_start() {
 	shift
 	LOG_START=$(wc -l <"$LOG")
 	# The limit only ends a service that started where it should not.
+	# shellcheck disable=SC2086 # WRAPPER is word-split on purpose
 	timeout 30 $WRAPPER "$BIN" -d "$DB" "$@" 2>>"$LOG"
 	rc=$?
 	expect_eq 1 "$rc"
@@ -197,9 +200,11 @@ expect_eq 1 "$(count_in_log refused)"
 # A flood from many addresses fills the table once: 256 lines, then one
 # saying no more will be logged, then silence.
 CONTEXT='allow_addresses, 300 refused addresses:'
-from $(for i in $(seq 1 150); do echo 127.0.1.$i 127.0.2.$i; done)
+flood=()
+for i in $(seq 1 150); do flood+=("127.0.1.$i" "127.0.2.$i"); done
+from "${flood[@]}"
 expect_nothing
-from $(for i in $(seq 1 20); do echo 127.0.3.$i; done) 127.0.0.2
+from "${flood[@]:0:20}" 127.0.3.1 127.0.0.2
 expect_nothing
 expect_eq 256 "$(count_in_log 'refused .*(logged once)')"
 expect_eq 1 "$(count_in_log 'no more will be')"
@@ -247,8 +252,10 @@ CONTEXT='0.0.0.0 without an allow setting:'
 refuses_to_start allow_addresses -s "0.0.0.0:$PORT"
 CONTEXT='0.0.0.0 inherited from spawn-fcgi, without an allow setting:'
 LOG_START=$(wc -l <"$LOG")
-timeout 30 spawn-fcgi -n -a 0.0.0.0 -p "$PORT" -- $WRAPPER "$BIN" -d "$DB" \
-    >/dev/null 2>>"$LOG"
+# spawn-fcgi does not search PATH for the wrapper; env does.
+# shellcheck disable=SC2086
+timeout 30 spawn-fcgi -n -a 0.0.0.0 -p "$PORT" -- "$(command -v env)" \
+    $WRAPPER "$BIN" -d "$DB" >/dev/null 2>>"$LOG"
 expect_eq 1 $?
 expect_eq 1 "$(log_since | grep -c 'listening on 0.0.0.0 port .*allow_addresses')"
 CONTEXT='0.0.0.0 with allow_addresses = 127.0.0.0/31:'
