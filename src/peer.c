@@ -59,6 +59,7 @@ static const struct rule loopback[] = {
 	{ AF_INET, { 127 }, 8 },
 	{ AF_INET6, { [15] = 1 }, 128 },
 };
+#define NLOOPBACK	(sizeof(loopback) / sizeof(loopback[0]))
 
 static bool
 rule_matches(const struct rule *r, int family, const unsigned char *addr)
@@ -289,7 +290,7 @@ tcp_rules(struct peer_policy *p, const struct dis_config *cfg,
 		p->why = "not in " WEB_SERVER_ADDRS;
 		return parse_rules(p, env, WEB_SERVER_ADDRS, err, errlen);
 	}
-	if (!any_matches(loopback, 2, family, addr)) {
+	if (!any_matches(loopback, NLOOPBACK, family, addr)) {
 		inet_ntop(family, addr, shown, sizeof(shown));
 		snprintf(err, errlen, "listening on %s port %u, not a loopback "
 		    "address: set allow_addresses (or FCGI_WEB_SERVER_ADDRS) "
@@ -302,7 +303,7 @@ tcp_rules(struct peer_policy *p, const struct dis_config *cfg,
 		return -1;
 	}
 	memcpy(p->rules, loopback, sizeof(loopback));
-	p->nrules = 2;
+	p->nrules = NLOOPBACK;
 	return 0;
 }
 
