@@ -15,12 +15,15 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "log.h"
 #include "peer.h"
@@ -307,6 +310,28 @@ tcp_rules(struct peer_policy *p, const struct dis_config *cfg,
 	return 0;
 }
 
+/*
+ * An inherited unix socket has the mode its launcher gave it (a systemd
+ * unit without SocketMode=, spawn-fcgi -M 0666): world-writable and no
+ * allow_users lets every local user in, which is worth a line at start.
+ */
+static void
+warn_if_open_to_all(const struct sockaddr_storage *local, socklen_t len)
+{
+	const struct sockaddr_un	*sun = (const void *)local;
+	struct stat			 st;
+
+	/* An abstract or unnamed socket has no file to look at. */
+	if (local->ss_family != AF_UNIX ||
+	    len <= offsetof(struct sockaddr_un, sun_path) ||
+	    sun->sun_path[0] == '\0')
+		return;
+	if (stat(sun->sun_path, &st) == 0 && (st.st_mode & S_IWOTH) != 0)
+		log_message("WARNING: %s is world-writable: every local user "
+		    "can talk to the service; make it 0660 with the web "
+		    "server's group, or set allow_users", sun->sun_path);
+}
+
 struct peer_policy *
 peer_policy_new(const struct dis_config *cfg, int listen_fd, char *err,
     size_t errlen)
@@ -316,6 +341,8 @@ peer_policy_new(const struct dis_config *cfg, int listen_fd, char *err,
 	socklen_t		 len = sizeof(local);
 	int			 rc = 0;
 
+	/* Zeroed: a unix path that fills sun_path still ends in a NUL. */
+	memset(&local, 0, sizeof(local));
 	if (getsockname(listen_fd, (struct sockaddr *)&local, &len) == -1) {
 		snprintf(err, errlen, "the listening socket: %s",
 		    strerror(errno));
@@ -331,6 +358,8 @@ peer_policy_new(const struct dis_config *cfg, int listen_fd, char *err,
 		rc = tcp_rules(p, cfg, &local, err, errlen);
 	else if (is_set(cfg->allow_users))
 		rc = parse_users(p, cfg->allow_users, err, errlen);
+	else
+		warn_if_open_to_all(&local, len);
 	if (rc != 0) {
 		peer_policy_free(p);
 		return NULL;

@@ -1,13 +1,15 @@
 /*
  * check_peer.c: the peer policy on real sockets. A table of allow lists,
  * listeners and client source addresses (all of 127/8 is loopback on
- * Linux, so 127.0.0.2 is another peer), the settings it refuses, and the
- * uid check on a unix socket.
+ * Linux, so 127.0.0.2 is another peer), the settings it refuses, threads
+ * refusing at once (each peer logged once), and the uid check on a unix
+ * socket.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +235,71 @@ START_TEST(test_bad_web_server_addrs)
 }
 END_TEST
 
+/* Threads refusing peers at once: each refused address logged once. */
+struct refuser {
+	struct peer_policy	*p;
+	int			 lfd, port, allowed;
+};
+
+static void *
+refuse_many(void *arg)
+{
+	struct refuser	*r = arg;
+	int		 i;
+
+	for (i = 0; i < 40; i++)
+		r->allowed += allowed_from(r->p, r->lfd,
+		    i % 2 ? "127.0.0.2" : "127.0.0.3", "127.0.0.1", r->port);
+	return NULL;
+}
+
+START_TEST(test_logged_once)
+{
+	struct peer_policy	*p;
+	struct refuser		 r[8];
+	pthread_t		 t[8];
+	char			*dir = tmpdir_create(), *path;
+	char			 err[256], line[512];
+	FILE			*f;
+	int			 lfd, port, saved, i, lines = 0;
+
+	path = path_join(dir, "log");
+
+	unsetenv("FCGI_WEB_SERVER_ADDRS");
+	lfd = listener("127.0.0.1", &port);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_ptr_nonnull(f = fopen(path, "w+"));
+	dup2(fileno(f), 2);
+	ck_assert_ptr_nonnull(p = policy("127.0.0.1", NULL, lfd, err,
+	    sizeof(err)));
+	for (i = 0; i < 8; i++) {
+		r[i].p = p;
+		r[i].lfd = lfd;
+		r[i].port = port;
+		r[i].allowed = 0;
+	}
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, refuse_many,
+		    &r[i]), 0);
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(r[i].allowed, 0);
+	}
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		lines += strstr(line, "refused 127.0.0.") != NULL;
+	fclose(f);
+	ck_assert_int_eq(lines, 2);
+	peer_policy_free(p);
+	close(lfd);
+	free(path);
+	tmpdir_remove(dir);
+}
+END_TEST
+
 /* The uid check on a unix socket: this process connects to itself. */
 static bool
 unix_allowed(const char *users, char *err, size_t errlen, bool *built)
@@ -301,6 +368,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bad_settings, 0,
 	    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_bad_web_server_addrs);
+	tcase_add_test(tc, test_logged_once);
 	tcase_add_test(tc, test_unix_users);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -58,14 +58,8 @@ LOG_START=0
 log_since() { tail -n +$((LOG_START + 1)) "$LOG"; }
 count_in_log() { log_since | grep -c -- "$1"; }
 
-# start ADDRESS [args]: the service on a unix path or HOST:PORT, until it
-# serves (it logs that after its socket listens).
-start() {
-	local addr=$1
-	shift
-	LOG_START=$(wc -l <"$LOG")
-	$WRAPPER "$BIN" -s "$addr" -d "$DB" "$@" 2>>"$LOG" &
-	SERVER_PID=$!
+# Waits until $SERVER_PID serves (it logs that after its socket listens).
+wait_serving() {
 	for _ in $(seq $WAIT_STEPS); do
 		[ "$(count_in_log 'serving FastCGI')" -gt 0 ] && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -73,6 +67,16 @@ start() {
 	done
 	fail "$CONTEXT the service did not start: $(log_since | tail -n 3)"
 	return 1
+}
+
+# start ADDRESS [args]: the service on a unix path or HOST:PORT.
+start() {
+	local addr=$1
+	shift
+	LOG_START=$(wc -l <"$LOG")
+	$WRAPPER "$BIN" -s "$addr" -d "$DB" "$@" 2>>"$LOG" &
+	SERVER_PID=$!
+	wait_serving
 }
 stop() {
 	stop_fcgi
@@ -181,6 +185,34 @@ else
 	echo "not root: the unix socket's group and uid checks are not tested"
 fi
 
+# --- an inherited unix socket keeps its launcher's mode ---
+# spawn_unix MODE [args]: the service under spawn-fcgi -n (which execs it:
+# one pid) on $SOCK. spawn-fcgi does not search PATH for the wrapper; env
+# does.
+spawn_unix() {
+	local mode=$1
+	shift
+	rm -f "$SOCK"
+	LOG_START=$(wc -l <"$LOG")
+	# shellcheck disable=SC2086
+	spawn-fcgi -n -s "$SOCK" -M "$mode" -- "$(command -v env)" \
+	    $WRAPPER "$BIN" -d "$DB" "$@" >/dev/null 2>>"$LOG" &
+	SERVER_PID=$!
+	wait_serving
+}
+CONTEXT='inherited unix socket, 0666:'
+spawn_unix 0666
+expect_eq 1 "$(count_in_log "WARNING: $SOCK is world-writable")"
+stop
+CONTEXT='inherited unix socket, 0666 with allow_users:'
+spawn_unix 0666 -o allow_users="$(id -u)"
+expect_eq 0 "$(count_in_log 'world-writable')"
+stop
+CONTEXT='inherited unix socket, 0660:'
+spawn_unix 0660
+expect_eq 0 "$(count_in_log 'world-writable')"
+stop
+
 # --- TCP: allow_addresses ---
 PORT=$(free_port)
 CONTEXT='allow_addresses = 127.0.0.1:'
@@ -252,7 +284,6 @@ CONTEXT='0.0.0.0 without an allow setting:'
 refuses_to_start allow_addresses -s "0.0.0.0:$PORT"
 CONTEXT='0.0.0.0 inherited from spawn-fcgi, without an allow setting:'
 LOG_START=$(wc -l <"$LOG")
-# spawn-fcgi does not search PATH for the wrapper; env does.
 # shellcheck disable=SC2086
 timeout 30 spawn-fcgi -n -a 0.0.0.0 -p "$PORT" -- "$(command -v env)" \
     $WRAPPER "$BIN" -d "$DB" >/dev/null 2>>"$LOG"
