@@ -103,6 +103,11 @@ static const struct setting settings[] = {
 	{ "credentials", K_STRING, AT(credentials), 0, 0 },
 	{ "auth_regions", K_STRING, AT(auth_regions), 0, 0 },
 	{ "auth_clock_skew", K_INT, AT(auth_clock_skew), 0, 86400 },
+
+	{ "socket_mode", K_STRING, AT(socket_mode), 0, 0 },
+	{ "socket_group", K_STRING, AT(socket_group), 0, 0 },
+	{ "allow_addresses", K_STRING, AT(allow_addresses), 0, 0 },
+	{ "allow_users", K_STRING, AT(allow_users), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -327,5 +332,9 @@ conf_free(struct dis_config *c)
 	free(c->journal_mode);
 	free(c->credentials);
 	free(c->auth_regions);
+	free(c->socket_mode);
+	free(c->socket_group);
+	free(c->allow_addresses);
+	free(c->allow_users);
 	memset(c, 0, sizeof(*c));
 }

@@ -40,6 +40,10 @@ struct dis_config {
 	char	*credentials;	/* the credentials file */
 	char	*auth_regions;	/* regions accepted in a Credential; "" any */
 	int	 auth_clock_skew; /* seconds X-Sdk-Date may be off */
+	char	*socket_mode;	/* octal, of a socket we create; NULL 0660 */
+	char	*socket_group;	/* of a socket we create; NULL ours */
+	char	*allow_addresses; /* TCP peers; NULL loopback (peer.c) */
+	char	*allow_users;	/* unix peers' uids; NULL any (peer.c) */
 };
 
 #define CONF_ENV_PREFIX	"DIS_CHECKPOINT_"
