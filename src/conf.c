@@ -51,6 +51,10 @@ static const struct setting settings[] = {
 	{ "credentials", K_STRING, AT(credentials), 0, 0 },
 	{ "auth_regions", K_STRING, AT(auth_regions), 0, 0 },
 	{ "auth_clock_skew", K_INT, AT(auth_clock_skew), 0, 86400 },
+
+	{ "metrics", K_BOOL, AT(metrics), 0, 0 },
+	{ "metrics_allow", K_STRING, AT(metrics_allow), 0, 0 },
+	{ "metrics_token", K_STRING, AT(metrics_token), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -78,8 +82,9 @@ conf_init(struct dis_config *c)
 	c->credentials = strdup(DEFAULT_CREDENTIALS);
 	c->auth_regions = strdup("");
 	c->auth_clock_skew = 900;
+	c->metrics_allow = strdup("127.0.0.0/8, ::1");
 	return c->database && c->base_path && c->journal_mode &&
-	    c->credentials && c->auth_regions ? 0 : -1;
+	    c->credentials && c->auth_regions && c->metrics_allow ? 0 : -1;
 }
 
 static int
@@ -284,5 +289,7 @@ conf_free(struct dis_config *c)
 	free(c->journal_mode);
 	free(c->credentials);
 	free(c->auth_regions);
+	free(c->metrics_allow);
+	free(c->metrics_token);
 	memset(c, 0, sizeof(*c));
 }

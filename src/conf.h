@@ -40,6 +40,9 @@ struct dis_config {
 	char	*credentials;	/* the credentials file */
 	char	*auth_regions;	/* regions accepted in a Credential; "" any */
 	int	 auth_clock_skew; /* seconds X-Sdk-Date may be off */
+	bool	 metrics;	/* serve GET /metrics */
+	char	*metrics_allow;	/* client addresses it is open to */
+	char	*metrics_token;	/* or a Bearer token; NULL or "" none */
 };
 
 #define CONF_ENV_PREFIX	"DIS_CHECKPOINT_"
