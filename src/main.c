@@ -227,6 +227,7 @@ main(int argc, char *argv[])
 	}
 	if (metrics_setup(&cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "dis-checkpoint: %s\n", err);
+		conf_free(&cfg);
 		return 1;
 	}
 

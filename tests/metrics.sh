@@ -55,7 +55,7 @@ expect_eq 0 $?
 
 # --- a bad metrics_allow stops the start, naming the key ---
 CONTEXT='bad metrics_allow:'
-"$BIN" -d "$TMP/never.db" -o metrics=on -o 'metrics_allow=127.0.0.1, 10.0.0.0/40' \
+$WRAPPER "$BIN" -d "$TMP/never.db" -o metrics=on -o 'metrics_allow=127.0.0.1, 10.0.0.0/40' \
     </dev/null >"$TMP/out" 2>"$TMP/err"
 expect_eq 1 $?
 expect_eq 'dis-checkpoint: metrics_allow: "10.0.0.0/40" is not an address or address/bits' "$(cat "$TMP/err")"
