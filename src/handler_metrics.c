@@ -66,11 +66,11 @@ same_prefix(const struct addr *x, const struct addr *y, long bits)
 /*
  * Walks a metrics_allow list (ADDRESS or ADDRESS/BITS, separated by commas
  * or blanks): 1 when client (may be NULL) is in one of its networks, 0
- * when not, -1 at the first entry that is neither, copied into bad.
+ * when not, -1 at the first entry that is neither (*bad, *badlen: where).
  */
 static int
-allow_list_match(const char *list, const struct addr *client, char *bad,
-    size_t badlen)
+allow_list_match(const char *list, const struct addr *client,
+    const char **bad, size_t *badlen)
 {
 	char		 entry[INET6_ADDRSTRLEN + 8], *slash, *end;
 	struct addr	 net;
@@ -82,7 +82,8 @@ allow_list_match(const char *list, const struct addr *client, char *bad,
 		list += strspn(list, ", \t");
 		if ((n = strcspn(list, ", \t")) == 0)
 			return matched;
-		snprintf(bad, badlen, "%.*s", (int)n, list);
+		*bad = list;
+		*badlen = n;
 		if (n >= sizeof(entry))
 			return -1;
 		memcpy(entry, list, n);
@@ -126,13 +127,14 @@ static bool
 allowed(const struct dis_config *cfg, const struct request *req)
 {
 	struct addr	 client;
-	char		 bad[64];
+	const char	*bad;
+	size_t		 badlen;
 
 	if (bearer_matches(cfg->metrics_token,
 	    request_header(req, "authorization")))
 		return true;
 	return req->remote_addr != NULL && parse_addr(req->remote_addr, &client) &&
-	    allow_list_match(cfg->metrics_allow, &client, bad, sizeof(bad)) == 1;
+	    allow_list_match(cfg->metrics_allow, &client, &bad, &badlen) == 1;
 }
 
 /*
@@ -180,11 +182,13 @@ handle_metrics(struct service *svc, struct call *call, struct response *resp)
 int
 metrics_setup(const struct dis_config *cfg, char *err, size_t errlen)
 {
-	char	 bad[64];
+	const char	*bad;
+	size_t		 badlen;
 
-	if (allow_list_match(cfg->metrics_allow, NULL, bad, sizeof(bad)) == -1) {
-		snprintf(err, errlen, "metrics_allow: \"%s\" is not an address "
-		    "or address/bits", bad);
+	if (allow_list_match(cfg->metrics_allow, NULL, &bad, &badlen) == -1) {
+		snprintf(err, errlen, "metrics_allow: \"%.*s\" is not an "
+		    "address or address/bits", badlen > 64 ? 64 : (int)badlen,
+		    bad);
 		return -1;
 	}
 	metrics_enable(cfg->metrics);
