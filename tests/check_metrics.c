@@ -328,7 +328,7 @@ START_TEST(test_access)
 }
 END_TEST
 
-/* A bad metrics_allow entry stops the start, named. */
+/* Off, loopback and no token by default; a bad entry stops the start. */
 START_TEST(test_setup_refuses)
 {
 	static const char *const bad[] = {
@@ -340,6 +340,9 @@ START_TEST(test_setup_refuses)
 	size_t			 i;
 
 	ck_assert_int_eq(conf_init(&cfg), 0);
+	ck_assert(!cfg.metrics);
+	ck_assert_str_eq(cfg.metrics_allow, "127.0.0.0/8, ::1");
+	ck_assert_ptr_null(cfg.metrics_token);
 	ck_assert_int_eq(metrics_setup(&cfg, err, sizeof(err)), 0);
 	ck_assert_int_eq(conf_set(&cfg, "metrics_allow", "", err,
 	    sizeof(err)), 0);
