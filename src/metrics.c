@@ -101,7 +101,7 @@ observe(struct histogram *h, const struct bounds *b, long long v)
 	while (i < b->n && v > b->le[i])
 		i++;
 	ADD(h->bucket[i], 1);
-	ADD(h->sum, (unsigned long long)(v < 0 ? 0 : v));
+	ADD(h->sum, (unsigned long long)v);
 }
 
 void
