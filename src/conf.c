@@ -108,6 +108,9 @@ static const struct setting settings[] = {
 	{ "socket_group", K_STRING, AT(socket_group), 0, 0 },
 	{ "allow_addresses", K_STRING, AT(allow_addresses), 0, 0 },
 	{ "allow_users", K_STRING, AT(allow_users), 0, 0 },
+	{ "metrics", K_BOOL, AT(metrics), 0, 0 },
+	{ "metrics_allow", K_STRING, AT(metrics_allow), 0, 0 },
+	{ "metrics_token", K_STRING, AT(metrics_token), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -135,8 +138,9 @@ conf_init(struct dis_config *c)
 	c->credentials = strdup(DEFAULT_CREDENTIALS);
 	c->auth_regions = strdup("");
 	c->auth_clock_skew = 900;
+	c->metrics_allow = strdup("127.0.0.0/8, ::1");
 	return c->database && c->base_path && c->journal_mode &&
-	    c->credentials && c->auth_regions ? 0 : -1;
+	    c->credentials && c->auth_regions && c->metrics_allow ? 0 : -1;
 }
 
 static int
@@ -336,5 +340,7 @@ conf_free(struct dis_config *c)
 	free(c->socket_group);
 	free(c->allow_addresses);
 	free(c->allow_users);
+	free(c->metrics_allow);
+	free(c->metrics_token);
 	memset(c, 0, sizeof(*c));
 }

@@ -44,6 +44,9 @@ struct dis_config {
 	char	*socket_group;	/* of a socket we create; NULL ours */
 	char	*allow_addresses; /* TCP peers; NULL loopback (peer.c) */
 	char	*allow_users;	/* unix peers' uids; NULL any (peer.c) */
+	bool	 metrics;	/* serve GET /metrics */
+	char	*metrics_allow;	/* client addresses it is open to */
+	char	*metrics_token;	/* or a Bearer token; NULL or "" none */
 };
 
 #define CONF_ENV_PREFIX	"DIS_CHECKPOINT_"

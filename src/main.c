@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "handlers.h"
 #include "log.h"
 #include "peer.h"
 #include "server.h"
@@ -419,6 +420,11 @@ main(int argc, char *argv[])
 			fprintf(stderr, "dis-checkpoint: %s\n", err);
 			return 2;
 		}
+	}
+	if (metrics_setup(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "dis-checkpoint: %s\n", err);
+		conf_free(&cfg);
+		return 1;
 	}
 
 	/* Writes to a web server that went away fail with EPIPE instead. */
