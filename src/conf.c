@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addrlist.h"
 #include "conf.h"
 #include "text.h"
 
@@ -138,7 +139,7 @@ conf_init(struct dis_config *c)
 	c->credentials = strdup(DEFAULT_CREDENTIALS);
 	c->auth_regions = strdup("");
 	c->auth_clock_skew = 900;
-	c->metrics_allow = strdup("127.0.0.0/8, ::1");
+	c->metrics_allow = strdup(ADDRLIST_LOOPBACK);
 	return c->database && c->base_path && c->journal_mode &&
 	    c->credentials && c->auth_regions && c->metrics_allow ? 0 : -1;
 }

@@ -8,8 +8,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,93 +17,11 @@
 
 #include <openssl/crypto.h>
 
+#include "addrlist.h"
 #include "handlers.h"
 #include "metrics.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
-
-struct addr {
-	int		 family;
-	unsigned char	 bytes[16];
-};
-
-/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) counts as a.b.c.d. */
-static bool
-parse_addr(const char *text, struct addr *a)
-{
-	static const unsigned char mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	if (inet_pton(AF_INET, text, a->bytes) == 1) {
-		a->family = AF_INET;
-		return true;
-	}
-	if (inet_pton(AF_INET6, text, a->bytes) != 1)
-		return false;
-	a->family = AF_INET6;
-	if (memcmp(a->bytes, mapped, sizeof(mapped)) == 0) {
-		memmove(a->bytes, a->bytes + sizeof(mapped), 4);
-		a->family = AF_INET;
-	}
-	return true;
-}
-
-static bool
-same_prefix(const struct addr *x, const struct addr *y, long bits)
-{
-	size_t	 whole = (size_t)bits / 8;
-	int	 rest = (int)(bits % 8);
-
-	if (x->family != y->family || memcmp(x->bytes, y->bytes, whole) != 0)
-		return false;
-	return rest == 0 ||
-	    ((x->bytes[whole] ^ y->bytes[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
-/*
- * Walks a metrics_allow list (ADDRESS or ADDRESS/BITS, separated by commas
- * or blanks): 1 when client (may be NULL) is in one of its networks, 0
- * when not, -1 at the first entry that is neither (*bad, *badlen: where).
- */
-static int
-allow_list_match(const char *list, const struct addr *client,
-    const char **bad, size_t *badlen)
-{
-	char		 entry[INET6_ADDRSTRLEN + 8], *slash, *end;
-	struct addr	 net;
-	size_t		 n;
-	long		 bits, max;
-	int		 matched = 0;
-
-	for (;; list += n) {
-		list += strspn(list, ", \t");
-		if ((n = strcspn(list, ", \t")) == 0)
-			return matched;
-		*bad = list;
-		*badlen = n;
-		if (n >= sizeof(entry))
-			return -1;
-		memcpy(entry, list, n);
-		entry[n] = '\0';
-		bits = -1;
-		if ((slash = strchr(entry, '/')) != NULL) {
-			*slash = '\0';
-			bits = strtol(slash + 1, &end, 10);
-			if (!isdigit((unsigned char)slash[1]) || *end != '\0')
-				return -1;
-		}
-		if (!parse_addr(entry, &net))
-			return -1;
-		max = net.family == AF_INET ? 32 : 128;
-		if (bits == -1)
-			bits = max;
-		else if (bits > max)
-			return -1;
-		if (client != NULL && same_prefix(client, &net, bits))
-			matched = 1;
-	}
-}
 
 /* The token compared in constant time; none configured opens nothing. */
 static bool
@@ -123,18 +39,29 @@ bearer_matches(const char *want, const char *authorization)
 	    CRYPTO_memcmp(authorization, want, len) == 0;
 }
 
+/*
+ * The list is parsed again for each request: /metrics is scraped seldom,
+ * and metrics_setup already refused a bad one. Out of memory opens nothing.
+ */
 static bool
 allowed(const struct dis_config *cfg, const struct request *req)
 {
-	struct addr	 client;
+	struct addrlist	 list;
+	struct ipaddr	 client;
 	const char	*bad;
 	size_t		 badlen;
+	bool		 in;
 
 	if (bearer_matches(cfg->metrics_token,
 	    request_header(req, "authorization")))
 		return true;
-	return req->remote_addr != NULL && parse_addr(req->remote_addr, &client) &&
-	    allow_list_match(cfg->metrics_allow, &client, &bad, &badlen) == 1;
+	if (req->remote_addr == NULL ||
+	    !ipaddr_from_text(req->remote_addr, &client) ||
+	    addrlist_parse(cfg->metrics_allow, &list, &bad, &badlen) == -1)
+		return false;
+	in = addrlist_match(&list, &client);
+	addrlist_free(&list);
+	return in;
 }
 
 /*
@@ -182,15 +109,20 @@ handle_metrics(struct service *svc, struct call *call, struct response *resp)
 int
 metrics_setup(const struct dis_config *cfg, char *err, size_t errlen)
 {
+	struct addrlist	 list;
 	const char	*bad;
 	size_t		 badlen;
 
-	if (allow_list_match(cfg->metrics_allow, NULL, &bad, &badlen) == -1) {
-		snprintf(err, errlen, "metrics_allow: \"%.*s\" is not an "
-		    "address or address/bits", badlen > 64 ? 64 : (int)badlen,
-		    bad);
+	if (addrlist_parse(cfg->metrics_allow, &list, &bad, &badlen) == -1) {
+		if (bad == NULL)
+			snprintf(err, errlen, "metrics_allow: out of memory");
+		else
+			snprintf(err, errlen, "metrics_allow: \"%.*s\" is not "
+			    "an address or address/bits",
+			    badlen > 64 ? 64 : (int)badlen, bad);
 		return -1;
 	}
+	addrlist_free(&list);
 	metrics_enable(cfg->metrics);
 	return 0;
 }

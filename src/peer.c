@@ -25,19 +25,13 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "addrlist.h"
 #include "log.h"
 #include "peer.h"
 #include "text.h"
 
 #define REFUSALS_LOGGED	256
 #define WEB_SERVER_ADDRS	"FCGI_WEB_SERVER_ADDRS"
-
-/* An address or a CIDR range; IPv4 peers on an IPv6 socket match as IPv4. */
-struct rule {
-	int		 family;
-	unsigned char	 addr[16];
-	unsigned	 bits;
-};
 
 /* A refused peer: an address, or (family AF_UNIX) a uid in addr. */
 struct refusal {
@@ -47,8 +41,7 @@ struct refusal {
 
 struct peer_policy {
 	bool		 tcp;
-	struct rule	*rules;		/* TCP: who may connect */
-	size_t		 nrules;
+	struct addrlist	 rules;		/* TCP: who may connect */
 	const char	*why;		/* what a refused address is not in */
 	uid_t		*uids;		/* unix: NULL, anyone the file lets in */
 	size_t		 nuids;
@@ -58,57 +51,13 @@ struct peer_policy {
 	bool		 stopped_logging;
 };
 
-static const struct rule loopback[] = {
-	{ AF_INET, { 127 }, 8 },
-	{ AF_INET6, { [15] = 1 }, 128 },
-};
-#define NLOOPBACK	(sizeof(loopback) / sizeof(loopback[0]))
-
-static bool
-rule_matches(const struct rule *r, int family, const unsigned char *addr)
+/* The port of a TCP address, for a message. */
+static unsigned
+port_of(const struct sockaddr_storage *ss)
 {
-	unsigned	 whole = r->bits / 8, rest = r->bits % 8;
-	unsigned char	 mask = (unsigned char)(0xff << (8 - rest));
-
-	return r->family == family && memcmp(r->addr, addr, whole) == 0 &&
-	    (rest == 0 || ((r->addr[whole] ^ addr[whole]) & mask) == 0);
-}
-
-static bool
-any_matches(const struct rule *rules, size_t n, int family,
-    const unsigned char *addr)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (rule_matches(&rules[i], family, addr))
-			return true;
-	return false;
-}
-
-/* The family and bytes of an address; AF_UNSPEC for anything but IP. */
-static int
-address_of(const struct sockaddr_storage *ss, unsigned char addr[16],
-    unsigned *port)
-{
-	const struct sockaddr_in	*in = (const void *)ss;
-	const struct sockaddr_in6	*in6 = (const void *)ss;
-
-	memset(addr, 0, 16);
-	if (ss->ss_family == AF_INET) {
-		memcpy(addr, &in->sin_addr, 4);
-		*port = ntohs(in->sin_port);
-		return AF_INET;
-	}
-	if (ss->ss_family != AF_INET6)
-		return AF_UNSPEC;
-	*port = ntohs(in6->sin6_port);
-	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-		memcpy(addr, in6->sin6_addr.s6_addr + 12, 4);
-		return AF_INET;
-	}
-	memcpy(addr, &in6->sin6_addr, 16);
-	return AF_INET6;
+	return ntohs(ss->ss_family == AF_INET ?
+	    ((const struct sockaddr_in *)(const void *)ss)->sin_port :
+	    ((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
 }
 
 /* The next non-empty item of a comma list, trimmed; NULL at the end. */
@@ -143,70 +92,28 @@ is_set(const char *value)
 	return *value != '\0';
 }
 
-static int
-parse_rule(char *item, struct rule *r)
-{
-	char		*slash = strchr(item, '/'), *end;
-	unsigned	 max = 0;
-	long		 bits;
-	int		 rc = -1;
-
-	if (slash != NULL)
-		*slash = '\0';
-	if (inet_pton(AF_INET, item, r->addr) == 1) {
-		r->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, item, r->addr) == 1) {
-		r->family = AF_INET6;
-		max = 128;
-	}
-	r->bits = max;
-	if (max > 0 && slash == NULL)
-		rc = 0;
-	else if (max > 0) {
-		errno = 0;
-		bits = strtol(slash + 1, &end, 10);
-		if (isdigit((unsigned char)slash[1]) && *end == '\0' &&
-		    errno == 0 && bits >= 0 && bits <= (long)max) {
-			r->bits = (unsigned)bits;
-			rc = 0;
-		}
-	}
-	/* Whole again, for the error message. */
-	if (slash != NULL)
-		*slash = '/';
-	return rc;
-}
-
 /* name is the setting the list came from, for the error. */
 static int
 parse_rules(struct peer_policy *p, const char *list, const char *name,
     char *err, size_t errlen)
 {
-	char	*copy, *cursor, *item;
-	int	 rc = 0;
+	const char	*bad;
+	size_t		 badlen;
 
-	if ((copy = cursor = strdup(list)) == NULL ||
-	    (p->rules = calloc(count_items(list), sizeof(*p->rules))) == NULL) {
-		free(copy);
-		snprintf(err, errlen, "%s: out of memory", name);
+	if (addrlist_parse(list, &p->rules, &bad, &badlen) == -1) {
+		if (bad == NULL)
+			snprintf(err, errlen, "%s: out of memory", name);
+		else
+			snprintf(err, errlen, "%s: \"%.*s\" is not an IPv4 or "
+			    "IPv6 address or ADDRESS/BITS range", name,
+			    (int)badlen, bad);
 		return -1;
 	}
-	while (rc == 0 && (item = next_item(&cursor)) != NULL) {
-		if (parse_rule(item, &p->rules[p->nrules]) == 0)
-			p->nrules++;
-		else {
-			snprintf(err, errlen, "%s: \"%s\" is not an IPv4 or "
-			    "IPv6 address or ADDRESS/BITS range", name, item);
-			rc = -1;
-		}
-	}
-	free(copy);
-	if (rc == 0 && p->nrules == 0) {
+	if (p->rules.n == 0) {
 		snprintf(err, errlen, "%s: no address in \"%s\"", name, list);
-		rc = -1;
+		return -1;
 	}
-	return rc;
+	return 0;
 }
 
 static int
@@ -271,10 +178,8 @@ tcp_rules(struct peer_policy *p, const struct dis_config *cfg,
     const struct sockaddr_storage *local, char *err, size_t errlen)
 {
 	const char	*env = getenv(WEB_SERVER_ADDRS);
-	unsigned char	 addr[16];
+	struct ipaddr	 addr;
 	char		 shown[INET6_ADDRSTRLEN];
-	unsigned	 port;
-	int		 family = address_of(local, addr, &port);
 
 	if (is_set(cfg->allow_users)) {
 		snprintf(err, errlen, "allow_users: the listener is TCP, whose "
@@ -293,20 +198,18 @@ tcp_rules(struct peer_policy *p, const struct dis_config *cfg,
 		p->why = "not in " WEB_SERVER_ADDRS;
 		return parse_rules(p, env, WEB_SERVER_ADDRS, err, errlen);
 	}
-	if (!any_matches(loopback, NLOOPBACK, family, addr)) {
-		inet_ntop(family, addr, shown, sizeof(shown));
+	if (parse_rules(p, ADDRLIST_LOOPBACK, "loopback", err, errlen) == -1)
+		return -1;
+	ipaddr_from_sockaddr(local, &addr);
+	if (!addrlist_match(&p->rules, &addr)) {
+		inet_ntop(addr.family, addr.bytes, shown, sizeof(shown));
 		snprintf(err, errlen, "listening on %s port %u, not a loopback "
 		    "address: set allow_addresses (or FCGI_WEB_SERVER_ADDRS) "
-		    "to the addresses that may connect", shown, port);
+		    "to the addresses that may connect", shown,
+		    port_of(local));
 		return -1;
 	}
 	p->why = "not loopback (the default without allow_addresses)";
-	if ((p->rules = malloc(sizeof(loopback))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	memcpy(p->rules, loopback, sizeof(loopback));
-	p->nrules = NLOOPBACK;
 	return 0;
 }
 
@@ -404,15 +307,17 @@ tcp_peer_allowed(struct peer_policy *p, int fd)
 	struct sockaddr_storage	 peer;
 	socklen_t		 len = sizeof(peer);
 	struct refusal		 r;
+	struct ipaddr		 a;
 	char			 shown[INET6_ADDRSTRLEN];
-	unsigned		 port;
 
 	/* A peer already gone (ENOTCONN) has nothing to be served. */
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
 		return false;
-	r.family = address_of(&peer, r.addr, &port);
-	if (any_matches(p->rules, p->nrules, r.family, r.addr))
+	ipaddr_from_sockaddr(&peer, &a);
+	if (addrlist_match(&p->rules, &a))
 		return true;
+	r.family = a.family;
+	memcpy(r.addr, a.bytes, sizeof(r.addr));
 	if (inet_ntop(r.family, r.addr, shown, sizeof(shown)) == NULL)
 		snprintf(shown, sizeof(shown), "address family %d",
 		    peer.ss_family);
@@ -460,7 +365,7 @@ peer_policy_free(struct peer_policy *p)
 	if (p == NULL)
 		return;
 	pthread_mutex_destroy(&p->lock);
-	free(p->rules);
+	addrlist_free(&p->rules);
 	free(p->uids);
 	free(p);
 }
