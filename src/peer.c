@@ -1,7 +1,8 @@
 /*
- * peer.c: the peer policy. It owns the allow lists (addresses and ranges
- * for a TCP listener, uids for a unix socket), the rule that a listener on
- * a non-loopback address needs an explicit list, and the table of refused
+ * peer.c: the peer policy. It owns which allow list applies (addresses
+ * and ranges for a TCP listener, whose syntax and matching are
+ * addrlist.c's; uids for a unix socket), the rule that a listener on a
+ * non-loopback address needs an explicit list, and the table of refused
  * peers already logged.
  *
  * A refused peer is only named in the log; nothing is read from it. The
