@@ -327,10 +327,11 @@ mgmt_lengths(struct fcgi_conn *c, uint32_t name, uint32_t value)
 static int
 mgmt_bytes(struct fcgi_conn *c, bool value, const void *data, size_t len)
 {
-	size_t	 room = sizeof(c->mgmt_name) - c->mgmt_name_len;
+	size_t	 room;
 
-	if (value)
+	if (value || c->mgmt_name_len > sizeof(c->mgmt_name))
 		return 0;
+	room = sizeof(c->mgmt_name) - c->mgmt_name_len;
 	if (len > room) {
 		c->mgmt_name_len = sizeof(c->mgmt_name) + 1;
 		return 0;
@@ -391,8 +392,8 @@ mgmt_answer(struct fcgi_conn *c)
 
 /* ---- the request -------------------------------------------------------- */
 
-static void
-request_reset(struct fcgi_conn *c)
+void
+fcgi_served(struct fcgi_conn *c)
 {
 	free(c->params);
 	free(c->envp);
@@ -403,6 +404,12 @@ request_reset(struct fcgi_conn *c)
 	c->params_len = c->params_cap = c->params_cost = c->nparams = 0;
 	c->body_len = c->body_cap = 0;
 	c->body_cut = false;
+}
+
+static void
+request_reset(struct fcgi_conn *c)
+{
+	fcgi_served(c);
 	memset(&c->pairs, 0, sizeof(c->pairs));
 	c->state = S_NONE;
 	c->keep_conn = false;

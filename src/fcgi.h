@@ -99,6 +99,12 @@ enum fcgi_event	 fcgi_eof(struct fcgi_conn *);
  */
 char *const	*fcgi_envp(const struct fcgi_conn *);
 
+/*
+ * The service has read the request: frees its params and body now, on the
+ * thread that made them, while its answer may wait for a commit.
+ */
+void		 fcgi_served(struct fcgi_conn *);
+
 /* Appends FCGI_STDOUT or FCGI_STDERR records of the request; -1: no memory. */
 int		 fcgi_stdout(struct fcgi_conn *, const void *, size_t);
 int		 fcgi_stderr(struct fcgi_conn *, const void *, size_t);

@@ -210,8 +210,11 @@ struct out_rec {
 static size_t
 out_records(struct out_rec *r, size_t max)
 {
-	const unsigned char	*p = (const unsigned char *)fc.out + fc.out_off;
+	const unsigned char	*p = (const unsigned char *)fc.out;
 	size_t			 left = fcgi_pending(&fc), n = 0, len;
+
+	if (left > 0)
+		p += fc.out_off;
 
 	while (left > 0) {
 		ck_assert_uint_ge(left, 8);
@@ -833,6 +836,25 @@ START_TEST(get_values)
 }
 END_TEST
 
+/* A name longer than any known one, arriving a byte at a time. */
+START_TEST(get_values_long_name)
+{
+	struct bytes	 b = { 0 }, pr = { 0 };
+	struct out_rec	 r[4];
+	size_t		 off = 0;
+
+	pair(&pr, "FCGI_MPXS_CONNS_AND_A_GOOD_DEAL_MORE_THAN_THAT", "");
+	pair(&pr, "FCGI_MPXS_CONNS", "");
+	rec(&b, GET_VALUES, 0, pr.p, pr.len);
+	ck_assert_int_eq(feed(&fc, &b, &off, 1), FCGI_EV_MORE);
+	ck_assert_uint_eq(out_records(r, 4), 1);
+	ck_assert_uint_eq(r[0].len, 2 + 15 + 1);
+	ck_assert_int_eq(memcmp(r[0].c, "\17\1FCGI_MPXS_CONNS0", 18), 0);
+	free(b.p);
+	free(pr.p);
+}
+END_TEST
+
 /* A peer that asks and never reads cannot make answers pile up. */
 START_TEST(management_bound)
 {
@@ -907,6 +929,7 @@ fcgi_suite(void)
 	tcase_add_test(tc, eof);
 	tcase_add_test(tc, roles);
 	tcase_add_test(tc, get_values);
+	tcase_add_test(tc, get_values_long_name);
 	tcase_add_test(tc, management_bound);
 	tcase_add_test(tc, output_records);
 	suite_add_tcase(s, tc);
