@@ -193,8 +193,8 @@ static struct {
 	bool			 log_to_fastcgi;
 	int			 listen_fd;
 	long long		 timeout_ms;
-	int			 max_conns;
-	atomic_int		 nconns;
+	int			 max_conns;	/* the process's */
+	int			 loop_cap;	/* each loop's share */
 	atomic_bool		 stopping;
 	atomic_llong		 stop_deadline;	/* ms */
 } srv;
@@ -286,7 +286,6 @@ conn_free(struct conn *c)
 	fcgi_free(&c->fcgi);
 	free(c->left);
 	free(c);
-	atomic_fetch_sub(&srv.nconns, 1);
 	/* The last one lets a stopping loop end. */
 	if (atomic_fetch_sub(&l->nconns, 1) == 1 && atomic_load(&srv.stopping))
 		(void)!eventfd_write(l->evfd, 1);
@@ -665,10 +664,12 @@ short_of_resources(int err)
 }
 
 /*
- * At the connection cap, the connection nearest its deadline that has not
- * completed its request makes room: an idle or dripping peer goes before
- * a client that sends its request and reads its answer. False when this
- * loop has none to give up.
+ * At its share of the connection cap, a loop makes room by closing its
+ * connection nearest its deadline that has not completed its request: an
+ * idle or dripping peer goes before a client that sends its request and
+ * reads its answer. The cap is per loop so that a loop only ever touches
+ * its own connections (a loop with room never refuses anyone). False when
+ * this loop has none to give up.
  */
 static bool
 evict_one(struct loop *l)
@@ -698,7 +699,6 @@ conn_new(struct loop *l, int fd)
 	c->fd = fd;
 	c->loop = l;
 	fcgi_init(&c->fcgi, srv.cfg->body_limit, (unsigned)srv.max_conns);
-	atomic_fetch_add(&srv.nconns, 1);
 	atomic_fetch_add(&l->nconns, 1);
 	list_append(c);
 	/* A web server sends its request with the connection: read at once. */
@@ -733,7 +733,7 @@ accept_some(struct loop *l)
 			return false;
 		}
 		/* Peer checks (peer_allowed) go here, before any byte is read. */
-		if (atomic_load(&srv.nconns) >= srv.max_conns && !evict_one(l)) {
+		if (atomic_load(&l->nconns) >= srv.loop_cap && !evict_one(l)) {
 			log_limited(&rl_cap, "at the connection limit: refused "
 			    "a connection");
 			close(fd);
@@ -989,6 +989,8 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	srv.listen_fd = listen_fd;
 	srv.timeout_ms = cfg->request_timeout * 1000LL;
 	srv.max_conns = connection_cap(cfg->threads);
+	srv.loop_cap = srv.max_conns / cfg->threads > 0 ?
+	    srv.max_conns / cfg->threads : 1;
 	srv.log_to_fastcgi = cfg->log == LOG_FASTCGI ||
 	    (cfg->log == LOG_AUTO && log_stderr_discarded());
 	if (srv.log_to_fastcgi)
