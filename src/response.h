@@ -21,7 +21,8 @@ struct response {
 	char		*body;		/* text of a success, or NULL */
 	const char	*content_type;	/* of body; NULL: application/json */
 	const char	*allow;		/* Allow header of a 405 */
-	struct write_op	*deferred;	/* commit this first, then settle */
+	struct write_op	*deferred;	/* commit this first, then settle;
+					   the response's own copy */
 	struct metrics_mark mark;	/* the request's: kept by every call
 					   below, counted by response_render */
 };
@@ -31,6 +32,9 @@ int	 response_json(struct response *, int status, json_t *);
 /* Takes body (malloc'd, NUL-terminated); content_type must be static. */
 void	 response_text(struct response *, int status, const char *content_type,
 	    char *body);
+/* The answer status once a copy of op commits; 500 if no memory. */
+void	 response_defer(struct response *, int status, const struct write_op *);
+/* The deferred write's outcome: its status, or the error it failed with. */
 void	 response_settle(struct response *, enum dis_err committed);
 void	 response_error(struct response *, enum dis_err, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
