@@ -55,6 +55,8 @@ enum stmt {
 	ST_APP_STREAMS,
 	ST_APP_LIST,
 	ST_APP_LIST_TOTAL,
+	ST_STREAM_HELD,
+	ST_STREAM_COUNT,
 	ST_CKPT_UPSERT,
 	ST_CKPT_GET,
 	ST_CKPT_DELETE_ONE,
@@ -88,6 +90,10 @@ static const char *const sql[ST__COUNT] = {
 	[ST_APP_LIST_TOTAL] = "SELECT count(*) FROM apps a WHERE project = ?1"
 	    " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM checkpoints c"
 	    "  WHERE c.project = a.project AND c.app = a.name AND c.stream = ?2))",
+	[ST_STREAM_HELD] = "SELECT 1 FROM checkpoints WHERE project = ?1"
+	    " AND app = ?2 AND stream = ?3 LIMIT 1",
+	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
+	    " WHERE project = ?1 AND app = ?2",
 	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
 	    " stream, type, partition, sequence, metadata)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -488,6 +494,40 @@ apply_delete_app(struct store *s, struct write_op *op)
 	return run(st);
 }
 
+/*
+ * A commit may add a stream to its app only below op->stream_limit, so no
+ * describe or list answer grows without bound. Counted inside the write
+ * transaction, which holds the write lock: concurrent commits from any
+ * thread or process cannot overshoot. A stream the app already holds
+ * always takes its commits.
+ */
+static int
+admit_stream(struct store *s, struct write_op *op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (op->stream_limit <= 0)
+		return SQLITE_OK;
+	st = stmt(s, ST_STREAM_HELD);
+	bind_text(st, 1, op->key.project);
+	bind_text(st, 2, op->key.app);
+	bind_text(st, 3, op->key.stream);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW ? SQLITE_OK : rc;
+	st = stmt(s, ST_STREAM_COUNT);
+	bind_app(st, op);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) >= op->stream_limit)
+			op->result = DIS_ERR_STREAM_LIMIT;
+		rc = SQLITE_OK;
+	}
+	done(st);
+	return rc;
+}
+
 static int
 apply_checkpoint(struct store *s, struct write_op *op)
 {
@@ -502,6 +542,8 @@ apply_checkpoint(struct store *s, struct write_op *op)
 		bind_key(st, &op->key);
 		return run(st);
 	}
+	if ((rc = admit_stream(s, op)) != SQLITE_OK || op->result != DIS_OK)
+		return rc;
 	st = stmt(s, ST_CKPT_UPSERT);
 	bind_key(st, &op->key);
 	sqlite3_bind_int64(st, 6, op->sequence);

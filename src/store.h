@@ -45,6 +45,7 @@ struct write_op {
 	const char		*app_id;
 	long long		 create_time;
 	int			 app_quota;
+	int			 stream_limit;	/* per app; 0: no bound */
 	enum dis_err		 result;	/* set once committed */
 };
 

@@ -3,7 +3,8 @@
  * batches applied with a savepoint per op (one failing op leaves the others
  * alone), upserts, app existence, quota and not-found results, deleting an
  * app and its checkpoints, listing apps and partition states page by page,
- * project isolation, the schema version, data kept across a reopen, and a
+ * project isolation, the per-app stream bound (also raced by processes),
+ * the schema version, data kept across a reopen, and a
  * database in a missing directory answering "unavailable" until the
  * directory appears.
  *
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <sqlite3.h>
@@ -799,6 +802,141 @@ START_TEST(test_two_connections)
 }
 END_TEST
 
+/* ---- the per-app stream bound ------------------------------------------- */
+
+static enum dis_err
+commit_limited(const char *app, const char *stream, long long partition,
+    int limit)
+{
+	struct write_op	 op = op_commit("p1", app, stream, partition, 7, "");
+
+	op.stream_limit = limit;
+	return apply1(op);
+}
+
+/*
+ * Limit 3: the third stream fits (limit-1 held), a fourth does not (limit
+ * held); a held stream and a new partition of it still commit at the
+ * limit; only deleting a stream's last checkpoint frees a place.
+ */
+START_TEST(test_stream_limit)
+{
+	struct app_seen	 a;
+
+	create("p1", "a1");
+	create("p1", "a2");
+	ck_assert_int_eq(commit_limited("a1", "s1", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s2", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s3", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s4", 0, 3),
+	    DIS_ERR_STREAM_LIMIT);
+	ck_assert_int_eq(get("p1", "a1", "s4", 0, NULL, 0), -1);
+	ck_assert_int_eq(commit_limited("a1", "s2", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s2", 5, 3), DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "s1,s2,s3");
+	/* Per app: another app of the project has its own places. */
+	ck_assert_int_eq(commit_limited("a2", "s4", 0, 1), DIS_OK);
+	ck_assert_int_eq(commit_limited("a2", "s5", 0, 1),
+	    DIS_ERR_STREAM_LIMIT);
+	/* One partition of two deleted: s2 still holds its place. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s2", 0)), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s4", 0, 3),
+	    DIS_ERR_STREAM_LIMIT);
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s2", 5)), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s4", 0, 3), DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "s1,s3,s4");
+	/* The whole stream at once frees a place too. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", -1)), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s5", 0, 3), DIS_OK);
+	/* A missing app is reported before the bound. */
+	ck_assert_int_eq(commit_limited("missing", "s1", 0, 1),
+	    DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+/* Within one batch the bound sees the streams added before in it. */
+START_TEST(test_batch_stream_limit)
+{
+	struct write_op	 ops[4], *p[4];
+	size_t		 i;
+
+	create("p1", "a1");
+	ops[0] = op_commit("p1", "a1", "s1", 0, 1, "");
+	ops[1] = op_commit("p1", "a1", "s2", 0, 1, "");
+	ops[2] = op_commit("p1", "a1", "s3", 0, 1, "");
+	ops[3] = op_commit("p1", "a1", "s1", 1, 1, "");
+	for (i = 0; i < 4; i++) {
+		ops[i].stream_limit = 2;
+		p[i] = &ops[i];
+	}
+	ck_assert_int_eq(store_apply(st, p, 4), DIS_OK);
+	ck_assert_int_eq(ops[0].result, DIS_OK);
+	ck_assert_int_eq(ops[1].result, DIS_OK);
+	ck_assert_int_eq(ops[2].result, DIS_ERR_STREAM_LIMIT);
+	ck_assert_int_eq(ops[3].result, DIS_OK);
+	ck_assert_int_eq(get("p1", "a1", "s3", 0, NULL, 0), -1);
+}
+END_TEST
+
+#define RACERS		4
+#define RACE_STREAMS	40
+#define RACE_LIMIT	25
+
+/*
+ * Processes with connections of their own add streams to one app at once:
+ * the bound is counted under the write lock, so exactly RACE_LIMIT streams
+ * get in, however the commits interleave.
+ */
+START_TEST(test_stream_limit_processes)
+{
+	struct app_seen	 a;
+	pid_t		 pids[RACERS];
+	int		 i, j, status, admitted = 0, streams = 1;
+	int		 pipes[RACERS][2];
+
+	create("p1", "a1");
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(pipe(pipes[i]), 0);
+		ck_assert_int_ne(pids[i] = fork(), -1);
+		if (pids[i] > 0) {
+			close(pipes[i][1]);
+			continue;
+		}
+		close(pipes[i][0]);
+		st = open_store(dbpath);
+		for (j = 0; j < RACE_STREAMS; j++) {
+			char		 name[32];
+			enum dis_err	 err;
+
+			snprintf(name, sizeof(name), "r%d-s%02d", i, j);
+			err = commit_limited("a1", name, 0, RACE_LIMIT);
+			if (err != DIS_OK && err != DIS_ERR_STREAM_LIMIT)
+				_exit(3);
+			if (write(pipes[i][1], err == DIS_OK ? "y" : "n", 1) !=
+			    1)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < RACERS; i++) {
+		char	 c;
+
+		while (read(pipes[i][0], &c, 1) == 1)
+			admitted += c == 'y';
+		close(pipes[i][0]);
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(admitted, RACE_LIMIT);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	for (i = 0; a.streams[i] != '\0'; i++)
+		streams += a.streams[i] == ',';
+	ck_assert_int_eq(streams, RACE_LIMIT);
+}
+END_TEST
+
 /* No directory: every call is 503-worthy; once it exists, all works. */
 START_TEST(test_missing_directory)
 {
@@ -879,6 +1017,9 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_batch_quota);
+	tcase_add_test(tc, test_stream_limit);
+	tcase_add_test(tc, test_batch_stream_limit);
+	tcase_add_test(tc, test_stream_limit_processes);
 	tcase_add_test(tc, test_batch_empty);
 	tcase_add_test(tc, test_project_isolation);
 	tcase_add_test(tc, test_reopen);
