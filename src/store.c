@@ -578,64 +578,113 @@ fail_all(struct write_op **ops, size_t n, enum dis_err err)
 }
 
 /*
+ * What became of one op of a batch. Only an applied op answers DIS_OK, and
+ * only once the whole transaction has committed.
+ */
+enum op_outcome {
+	OP_APPLIED,	/* its changes stay in the transaction */
+	OP_REFUSED,	/* its DIS answer is set (app exists, quota...), its
+			   changes undone */
+	OP_FAILED,	/* a database error, undone alone: the batch goes on */
+	OP_BATCH_LOST	/* the transaction is gone: nothing of it stays */
+};
+
+/*
+ * Runs op in a savepoint of the open write transaction. *rc is the
+ * SQLite code of a lost batch; *reconnect is set when the op failed for
+ * want of its file, so the connection is dropped after the commit.
+ */
+static enum op_outcome
+apply_in_savepoint(struct store *s, struct write_op *op, int *rc,
+    bool *reconnect)
+{
+	enum op_outcome	 outcome;
+
+	if ((*rc = run(stmt(s, ST_SAVEPOINT))) == SQLITE_OK &&
+	    (*rc = apply_one(s, op)) == SQLITE_OK) {
+		if (op->result == DIS_OK)
+			return (*rc = run(stmt(s, ST_RELEASE))) == SQLITE_OK ?
+			    OP_APPLIED : OP_BATCH_LOST;
+		outcome = OP_REFUSED;
+	} else {
+		/* Some errors (a full disk, I/O) roll the whole thing back. */
+		if (sqlite3_get_autocommit(s->db))
+			return OP_BATCH_LOST;
+		log_message("database: write: %s", sqlite3_errmsg(s->db));
+		op->result = error_of(*rc);
+		*reconnect |= must_reconnect(*rc);
+		outcome = OP_FAILED;
+	}
+	run(stmt(s, ST_ROLLBACK_TO));
+	if ((*rc = run(stmt(s, ST_RELEASE))) != SQLITE_OK ||
+	    sqlite3_get_autocommit(s->db))
+		return OP_BATCH_LOST;
+	return outcome;
+}
+
+/*
+ * Commits the batch: DIS_OK only when COMMIT returned and the path still
+ * names the file written (or the connection is dropped anyway after an op
+ * lost its file), which is when a 201 may be given.
+ */
+static enum dis_err
+commit_batch(struct store *s, bool reconnect)
+{
+	int	 rc;
+
+	if ((rc = run(stmt(s, ST_COMMIT))) != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(s->db))
+			run(stmt(s, ST_ROLLBACK));
+		return fail(s, rc, "commit");
+	}
+	if (reconnect) {
+		disconnect(s);
+		return DIS_OK;
+	}
+	if (!file_moved(s))
+		return DIS_OK;
+	log_message("database: %s was removed or replaced during a write; "
+	    "not acknowledged", s->opts.path);
+	disconnect(s);
+	return DIS_ERR_UNAVAILABLE;
+}
+
+/*
  * Applies the batch in one transaction, each op inside its own savepoint so
- * a failing op is undone alone, then commits once: one fsync for all. An
- * op's result is final only when this returns; if the commit fails, every
- * op that had succeeded fails with it.
+ * a refused or failing op is undone alone, then commits once: one fsync for
+ * all. An op's result is final only when this returns; if the batch is
+ * lost or the commit fails, every op that had not been refused fails with
+ * it.
  */
 enum dis_err
 store_apply(struct store *s, struct write_op **ops, size_t n)
 {
 	enum dis_err	 err;
 	size_t		 i;
-	int		 rc;
+	int		 rc = SQLITE_OK;
 	bool		 reconnect = false;
 
 	for (i = 0; i < n; i++)
 		ops[i]->result = DIS_OK;
-	if ((err = connect_current(s)) != DIS_OK) {
-		fail_all(ops, n, err);
-		return err;
-	}
-	if ((rc = run(stmt(s, ST_BEGIN_WRITE))) != SQLITE_OK) {
+	if ((err = connect_current(s)) == DIS_OK &&
+	    (rc = run(stmt(s, ST_BEGIN_WRITE))) != SQLITE_OK)
 		err = fail(s, rc, "begin");
-		fail_all(ops, n, err);
-		return err;
-	}
-	for (i = 0; i < n; i++) {
-		if ((rc = run(stmt(s, ST_SAVEPOINT))) == SQLITE_OK &&
-		    (rc = apply_one(s, ops[i])) == SQLITE_OK &&
-		    ops[i]->result == DIS_OK) {
-			rc = run(stmt(s, ST_RELEASE));
-		} else if (rc == SQLITE_OK || !sqlite3_get_autocommit(s->db)) {
-			if (rc != SQLITE_OK) {
-				log_message("database: write: %s",
-				    sqlite3_errmsg(s->db));
-				ops[i]->result = error_of(rc);
-				reconnect |= must_reconnect(rc);
-			}
-			run(stmt(s, ST_ROLLBACK_TO));
-			rc = run(stmt(s, ST_RELEASE));
-		}
-		if (rc != SQLITE_OK || sqlite3_get_autocommit(s->db))
+	for (i = 0; err == DIS_OK && i < n; i++)
+		switch (apply_in_savepoint(s, ops[i], &rc, &reconnect)) {
+		case OP_APPLIED:
+		case OP_REFUSED:
+		case OP_FAILED:
 			break;
-	}
-	if (rc == SQLITE_OK && (rc = run(stmt(s, ST_COMMIT))) == SQLITE_OK) {
-		/* An op failed for want of its file: reopen next time. */
-		if (reconnect)
-			disconnect(s);
-		if (reconnect || !file_moved(s))
-			return DIS_OK;
-		log_message("database: %s was removed or replaced during a "
-		    "write; not acknowledged", s->opts.path);
-		disconnect(s);
-		fail_all(ops, n, DIS_ERR_UNAVAILABLE);
-		return DIS_ERR_UNAVAILABLE;
-	}
-	if (!sqlite3_get_autocommit(s->db))
-		run(stmt(s, ST_ROLLBACK));
-	err = fail(s, rc, "write");
-	fail_all(ops, n, err);
+		case OP_BATCH_LOST:
+			if (!sqlite3_get_autocommit(s->db))
+				run(stmt(s, ST_ROLLBACK));
+			err = fail(s, rc, "write");
+			break;
+		}
+	if (err == DIS_OK)
+		err = commit_batch(s, reconnect);
+	if (err != DIS_OK)
+		fail_all(ops, n, err);
 	return err;
 }
 
