@@ -471,6 +471,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	sigset_t		 set;
 	int			 wake[2], i, opened, started, sig;
 	bool			 log_to_fastcgi, failed;
+	char			 database[512];
 
 	limit_arenas();
 	if (FCGX_Init() != 0) {
@@ -519,8 +520,9 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 			break;
 	for (started = i; i < opened; i++)
 		store_close(workers[i].store);
+	store_describe(cfg->database, database, sizeof(database));
 	log_message("serving FastCGI with %d threads, database %s, "
-	    "synchronous=%s, group commit %s", started, cfg->database,
+	    "synchronous=%s, group commit %s", started, database,
 	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
 	sig = started > 0 ? wait_for_stop(creds) : -1;
 	if (sig > 0) {

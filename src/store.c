@@ -15,6 +15,32 @@ struct store {
 	void				*impl;
 };
 
+/*
+ * A libpq connection URI (postgresql://, postgres://) or key=value string
+ * ("host=db1 dbname=dis") names PostgreSQL; anything else is an SQLite
+ * path (one that looks like key=value is written ./key=value).
+ */
+static const struct store_backend *
+backend_for(const char *database)
+{
+	size_t	 n;
+
+	database += strspn(database, " \t");
+	if (strncmp(database, "postgresql://", 13) == 0 ||
+	    strncmp(database, "postgres://", 11) == 0)
+		return &store_pg;
+	n = strspn(database, "abcdefghijklmnopqrstuvwxyz_");
+	if (n > 0 && database[n + strspn(database + n, " \t")] == '=')
+		return &store_pg;
+	return &store_sqlite;
+}
+
+void
+store_describe(const char *database, char *buf, size_t len)
+{
+	backend_for(database)->describe(database, buf, len);
+}
+
 struct store *
 store_open(const struct store_options *opts)
 {
@@ -22,7 +48,7 @@ store_open(const struct store_options *opts)
 
 	if (s == NULL)
 		return NULL;
-	s->be = &store_sqlite;
+	s->be = backend_for(opts->path);
 	if ((s->impl = s->be->open(opts)) == NULL) {
 		free(s);
 		return NULL;

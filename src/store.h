@@ -14,10 +14,16 @@
 struct store;
 
 struct store_options {
-	const char	*path;
-	bool		 sync_full;	/* synchronous=FULL, else NORMAL */
-	const char	*journal_mode;	/* "WAL" unless the disk cannot */
-	int		 busy_timeout_ms;
+	const char	*path;		/* the database setting: an SQLite
+					   path, or a libpq connection string
+					   or URI for PostgreSQL */
+	bool		 sync_full;	/* synchronous=FULL, else NORMAL;
+					   PostgreSQL: synchronous_commit
+					   kept on, else off */
+	const char	*journal_mode;	/* "WAL" unless the disk cannot;
+					   SQLite only */
+	int		 busy_timeout_ms;	/* the longest wait for a lock
+						   or the server, then 503 */
 };
 
 /* Names one checkpoint, or with partition -1 every partition of a stream. */
@@ -65,6 +71,13 @@ struct app_info {
  */
 typedef int store_app_fn(void *arg, const struct app_info *);
 typedef int store_state_fn(void *arg, long long partition, long long sequence);
+
+/*
+ * Writes into buf (len bytes, truncated) the database setting as a log may
+ * show it: an SQLite path as it is; a PostgreSQL connection string as the
+ * server, database and user it names, without any password.
+ */
+void		 store_describe(const char *database, char *buf, size_t len);
 
 /*
  * A store on opts->path, for one thread at a time (each thread opens its

@@ -27,6 +27,9 @@ enum op_outcome {
  * functions keep the contracts of their store.h namesakes.
  */
 struct store_backend {
+	/* As store_describe. */
+	void		 (*describe)(const char *database, char *buf,
+			    size_t len);
 	/* A handle for one thread; NULL only when memory ran out. */
 	void		*(*open)(const struct store_options *);
 	void		 (*close)(void *);
@@ -56,6 +59,7 @@ struct store_backend {
 
 /* The backends, one file each. */
 extern const struct store_backend store_sqlite;
+extern const struct store_backend store_pg;
 
 /*
  * A growing list of stream names, for building an app_info. names_add

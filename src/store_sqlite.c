@@ -354,6 +354,12 @@ connect_current(struct lite *s)
 	return connect_db(s);
 }
 
+static void
+lite_describe(const char *database, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", database);
+}
+
 static void *
 lite_open(const struct store_options *opts)
 {
@@ -851,6 +857,7 @@ lite_check_writable(void *handle)
 }
 
 const struct store_backend store_sqlite = {
+	.describe = lite_describe,
 	.open = lite_open,
 	.close = lite_close,
 	.begin = lite_begin,

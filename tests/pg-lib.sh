@@ -1,0 +1,77 @@
+# tests/pg-lib.sh: a private PostgreSQL server for a test, in a temp
+# directory of its own, listening only on a unix socket there, stopped and
+# removed when the test exits. Nothing depends on a system-wide server.
+# Source it after tests/lib.sh:
+#
+#   . "$abs_top_srcdir/tests/pg-lib.sh"
+#   pg_start || skip_test "..."     # sets PG_DIR, PG_HOST, PG_CONN
+#   pg_createdb d1                  # PG_CONN for database d1: pg_conn d1
+#
+# initdb and the server refuse to run as root: run as root (a container,
+# CI), they run as PG_USER (nobody) in a directory that user owns.
+: "${PG_BIN:=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_USER=${PG_USER:-nobody}
+PG_DIR=
+
+pg_as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$PG_USER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pg_conn DBNAME: the libpq connection string of a database of the server.
+pg_conn() {
+	printf 'host=%s dbname=%s user=dis' "$PG_HOST" "$1"
+}
+
+# pg_start: initdb and start the server; 1 (and a line why) when it cannot.
+pg_start() {
+	if [ -z "$PG_BIN" ] || ! [ -x "$PG_BIN/initdb" ]; then
+		echo "no PostgreSQL server binaries (postgresql in scripts/install-deps)"
+		return 1
+	fi
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dis-pg.XXXXXX") || return 1
+	[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$PG_DIR"
+	PG_HOST=$PG_DIR
+	if ! pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U dis -A trust \
+	    -E UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
+		echo "initdb failed:"; cat "$PG_DIR/initdb.log"
+		return 1
+	fi
+	if ! pg_server start; then
+		echo "the PostgreSQL server did not start:"; cat "$PG_DIR/server.log"
+		return 1
+	fi
+	trap 'pg_stop; cleanup' EXIT
+	PG_CONN=$(pg_conn postgres)
+}
+
+# pg_createdb NAME: a new, empty database.
+pg_createdb() {
+	"$PG_BIN/createdb" -h "$PG_HOST" -U dis "$1"
+}
+
+# pg_psql DBNAME SQL: runs SQL, prints rows unaligned, '|' between columns.
+pg_psql() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_HOST" -U dis -d "$1" -c "$2"
+}
+
+# pg_server STOP|START: stops (fast: connections cut) or starts it again.
+pg_server() {
+	case $1 in
+	stop) pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null ;;
+	start) pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+	    -w -t 60 -o "-k $PG_DIR -c listen_addresses= -c max_connections=300" \
+	    start >/dev/null ;;
+	esac
+}
+
+pg_stop() {
+	[ -n "$PG_DIR" ] || return 0
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+	    >/dev/null 2>&1
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
