@@ -105,11 +105,11 @@ for i in $(seq 0 99); do
 	fcgi POST /v2/pb/apps "{\"app_name\":\"$(app_name "$i")\"}"
 	[ "$STATUS" = 201 ] || fail "$CONTEXT create app $i: $STATUS"
 done
-sqlite3 "$DB" >/dev/null "PRAGMA busy_timeout = 5000;
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
+if db_is_pg; then padded="lpad(n.i::text, 63, '0')"; else padded="printf('%063d', n.i)"; fi
+db_sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
 INSERT INTO checkpoints (project, app, stream, type, partition, sequence, metadata)
-SELECT 'pb', a.name, 's' || printf('%063d', n.i), 'LAST_READ', 0, 1, ''
-FROM apps a, n WHERE a.project = 'pb';" || fail "$CONTEXT generating the data"
+SELECT 'pb', a.name, 's' || $padded, 'LAST_READ', 0, 1, ''
+FROM apps a, n WHERE a.project = 'pb'" >/dev/null || fail "$CONTEXT generating the data"
 ckpt "$(app_name 0)" "$(stream_name 1000)" 0
 expect_error 400 DIS.4200
 expect_body_has '[app_stream_limit: '

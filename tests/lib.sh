@@ -287,8 +287,9 @@ expect_eq() {
 # changed.
 db_dump() {
 	if db_is_pg; then
-		db_sql "SELECT * FROM apps ORDER BY project, name" 2>/dev/null
-		db_sql "SELECT * FROM checkpoints ORDER BY project, app, stream,
+		psql -X -q -A -t -h "$DIS_TEST_PG_HOST" -U dis -d "$(db_pg_name)" \
+		    -c "SELECT * FROM apps ORDER BY project, name" \
+		    -c "SELECT * FROM checkpoints ORDER BY project, app, stream,
 		    type, partition" 2>/dev/null
 		return 0
 	fi

@@ -75,3 +75,15 @@ pg_stop() {
 	rm -rf "$PG_DIR"
 	PG_DIR=
 }
+
+# pg_run_suite SCRIPT: runs tests/SCRIPT, a suite written for SQLite, on a
+# private server instead (tests/lib.sh then maps each $DB to a database of
+# its own); exits with its status, 77 (skipped) when no server starts.
+pg_run_suite() {
+	if ! pg_start; then
+		echo "SKIP: no PostgreSQL server to start"
+		exit 77
+	fi
+	DIS_TEST_PG_HOST=$PG_HOST bash "$abs_top_srcdir/tests/$1"
+	exit $?
+}
