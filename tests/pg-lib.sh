@@ -12,6 +12,9 @@
 : "${PG_BIN:=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 PG_USER=${PG_USER:-nobody}
 PG_DIR=
+# Server settings, the same on a standby (it needs max_connections as high;
+# a standby whose primary died retries, and sees a promotion, that often).
+PG_OPTS="-c listen_addresses= -c max_connections=300 -c wal_retrieve_retry_interval=200ms"
 
 pg_as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -63,17 +66,50 @@ pg_server() {
 	case $1 in
 	stop) pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null ;;
 	start) pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-	    -w -t 60 -o "-k $PG_DIR -c listen_addresses= -c max_connections=300" \
-	    start >/dev/null ;;
+	    -w -t 60 -o "-k $PG_DIR $PG_OPTS" start >/dev/null ;;
 	esac
 }
 
 pg_stop() {
-	[ -n "$PG_DIR" ] || return 0
-	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
-	    >/dev/null 2>&1
-	rm -rf "$PG_DIR"
-	PG_DIR=
+	local dir
+	for dir in $PG_DIR $PG_STANDBY_DIR; do
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w \
+		    stop >/dev/null 2>&1
+		rm -rf "$dir"
+	done
+	PG_DIR= PG_STANDBY_DIR=
+}
+
+# pg_standby_start: a streaming standby of the server, in a directory
+# (PG_STANDBY_DIR, also its socket's) of its own; returns once it streams.
+PG_STANDBY_DIR=
+pg_standby_start() {
+	PG_STANDBY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dis-pg2.XXXXXX") || return 1
+	[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$PG_STANDBY_DIR"
+	pg_as_owner "$PG_BIN/pg_basebackup" -h "$PG_HOST" -U dis \
+	    -D "$PG_STANDBY_DIR/data" -R -X stream -c fast >/dev/null || return 1
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DIR/data" \
+	    -l "$PG_STANDBY_DIR/server.log" -w -t 60 \
+	    -o "-k $PG_STANDBY_DIR $PG_OPTS" start >/dev/null || return 1
+	for _ in $(seq 600); do
+		[ "$(pg_psql postgres "SELECT count(*) FROM pg_stat_replication
+		    WHERE state = 'streaming'")" = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# pg_kill_primary: kill -9 of the server and all its processes, as a crash
+# of its machine would end them.
+pg_kill_primary() {
+	local pm
+	pm=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+	kill -9 "$pm" $(ps -o pid= --ppid "$pm")
+}
+
+# pg_promote_standby: the standby becomes the primary.
+pg_promote_standby() {
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DIR/data" -w promote >/dev/null
 }
 
 # pg_run_suite SCRIPT: runs tests/SCRIPT, a suite written for SQLite, on a
