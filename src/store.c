@@ -35,6 +35,12 @@ backend_for(const char *database)
 	return &store_sqlite;
 }
 
+const char *
+store_kind(const char *database)
+{
+	return backend_for(database)->name;
+}
+
 void
 store_describe(const char *database, char *buf, size_t len)
 {

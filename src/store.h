@@ -73,6 +73,12 @@ typedef int store_app_fn(void *arg, const struct app_info *);
 typedef int store_state_fn(void *arg, long long partition, long long sequence);
 
 /*
+ * The backend the database setting selects, "sqlite" or "postgresql", for
+ * metrics and logs; static storage.
+ */
+const char	*store_kind(const char *database);
+
+/*
  * Writes into buf (len bytes, truncated) the database setting as a log may
  * show it: an SQLite path as it is; a PostgreSQL connection string as the
  * server, database and user it names, without any password.

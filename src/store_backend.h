@@ -27,6 +27,7 @@ enum op_outcome {
  * functions keep the contracts of their store.h namesakes.
  */
 struct store_backend {
+	const char	*name;		/* as store_kind says */
 	/* As store_describe. */
 	void		 (*describe)(const char *database, char *buf,
 			    size_t len);

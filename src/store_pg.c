@@ -1054,6 +1054,7 @@ pg_check_writable(void *handle)
 }
 
 const struct store_backend store_pg = {
+	.name = "postgresql",
 	.describe = pg_describe,
 	.open = pg_open,
 	.close = pg_close,

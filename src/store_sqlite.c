@@ -857,6 +857,7 @@ lite_check_writable(void *handle)
 }
 
 const struct store_backend store_sqlite = {
+	.name = "sqlite",
 	.describe = lite_describe,
 	.open = lite_open,
 	.close = lite_close,

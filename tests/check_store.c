@@ -1196,7 +1196,8 @@ START_TEST(test_pg_connection_killed)
 }
 END_TEST
 
-/* What the logs show of the database setting: never a password. */
+/* Which backend a setting selects, and what the logs show of it: never a
+ * password. */
 START_TEST(test_describe)
 {
 	static const char *const cases[][2] = {
@@ -1220,6 +1221,8 @@ START_TEST(test_describe)
 		store_describe(cases[i][0], buf, sizeof(buf));
 		ck_assert_str_eq(buf, cases[i][1]);
 		ck_assert_ptr_null(strstr(buf, "s3cret"));
+		ck_assert_str_eq(store_kind(cases[i][0]), i < 2 ? "sqlite" :
+		    "postgresql");
 	}
 }
 END_TEST
