@@ -37,6 +37,7 @@ handle_add_checkpoint(struct service *svc, struct call *call,
 	op.key = key_of(p);
 	op.sequence = p->sequence;
 	op.metadata = PARAM_GIVEN(p, FIELD_METADATA) ? p->metadata : "";
+	op.stream_limit = svc->cfg->app_stream_limit;
 	service_write(svc, &op, 201, resp);
 }
 

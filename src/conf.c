@@ -94,6 +94,7 @@ static const struct setting settings[] = {
 	{ "synchronous", K_SYNC, AT(sync_full), 0, 0 },
 	{ "body_limit", K_SIZE, AT(body_limit), 1, 64LL * 1024 * 1024 },
 	{ "app_quota", K_INT, AT(app_quota), 0, 1000000000 },
+	{ "app_stream_limit", K_INT, AT(app_stream_limit), 1, 100000 },
 	{ "retry_after", K_INT, AT(retry_after), 0, 86400 },
 	{ "busy_timeout", K_INT, AT(busy_timeout_ms), 1, 600000 },
 	{ "threads", K_INT, AT(threads), 1, 1024 },
@@ -126,6 +127,7 @@ conf_init(struct dis_config *c)
 	c->journal_mode = strdup("WAL");
 	c->body_limit = 64 * 1024;
 	c->app_quota = 1000;
+	c->app_stream_limit = 1000;
 	c->retry_after = 1;
 	c->busy_timeout_ms = 2000;
 	c->threads = 16;

@@ -30,6 +30,7 @@ struct dis_config {
 	char	*journal_mode;
 	size_t	 body_limit;
 	int	 app_quota;
+	int	 app_stream_limit; /* streams with checkpoints per app */
 	int	 retry_after;
 	int	 busy_timeout_ms;
 	int	 threads;

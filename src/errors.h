@@ -31,6 +31,7 @@ enum dis_err {
 	DIS_ERR_APP_QUOTA,		/* 400 DIS.4329 */
 	DIS_ERR_APP_EXISTS,		/* 400 DIS.4330 */
 	DIS_ERR_APP_NOT_FOUND,		/* 400 DIS.4332 */
+	DIS_ERR_STREAM_LIMIT,		/* 400 DIS.4200 [app_stream_limit...] */
 	DIS_ERR_UNAVAILABLE,		/* 503 DIS.5000, Retry-After */
 	DIS_ERR_INTERNAL,		/* 500 DIS.5000 */
 	DIS_ERR__COUNT
@@ -41,8 +42,13 @@ struct dis_error_info {
 	const char	*code;		/* "DIS.4200" */
 	const char	*text;		/* fixed message, without the final '.' */
 	int		 retry;		/* answer carries Retry-After */
+	const char	*detail;	/* said when the caller gives none */
 };
 
+/*
+ * The mapping of err; a value outside the enum maps as DIS_ERR_INTERNAL.
+ * Static storage, never freed.
+ */
 const struct dis_error_info *dis_error_info(enum dis_err);
 
 #endif

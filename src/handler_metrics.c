@@ -97,7 +97,7 @@ handle_metrics(struct service *svc, struct call *call, struct response *resp)
 		return;
 	}
 	info.version = PACKAGE_VERSION;
-	info.store = "sqlite";
+	info.store = store_kind(svc->cfg->database);
 	info.database_bytes = database_bytes(svc->cfg->database);
 	if ((text = metrics_render(&info, &len)) == NULL) {
 		response_error(resp, DIS_ERR_INTERNAL, NULL);

@@ -84,13 +84,15 @@ static char *
 error_body(const struct response *resp)
 {
 	const struct dis_error_info	*info = dis_error_info(resp->error);
+	const char			*detail = resp->detail[0] != '\0' ?
+					    resp->detail : info->detail;
 	char				 message[256];
 	json_t				*obj;
 	char				*text;
 
-	if (resp->detail[0] != '\0')
+	if (detail != NULL)
 		snprintf(message, sizeof(message), "%s. [%s]", info->text,
-		    resp->detail);
+		    detail);
 	else
 		snprintf(message, sizeof(message), "%s.", info->text);
 	obj = json_pack("{s:s, s:s}", "errorCode", info->code, "message", message);

@@ -999,6 +999,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd,
 	sigset_t		 set;
 	int			 i, nloops, opened, started, sig;
 	bool			 failed;
+	char			 database[512];
 
 	limit_arenas();
 	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) == -1) {
@@ -1048,9 +1049,10 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd,
 		store_close(loops[i].store);
 		loop_close(&loops[i]);
 	}
+	store_describe(cfg->database, database, sizeof(database));
 	log_message("serving FastCGI with %d event loops, database %s, "
 	    "synchronous=%s, group commit %s, up to %d connections",
-	    started, cfg->database, cfg->sync_full ? "FULL" : "NORMAL",
+	    started, database, cfg->sync_full ? "FULL" : "NORMAL",
 	    srv.writer ? "on" : "off", srv.max_conns);
 	sig = started > 0 ? wait_for_stop(srv.creds) : -1;
 	if (sig > 0) {

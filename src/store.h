@@ -14,10 +14,16 @@
 struct store;
 
 struct store_options {
-	const char	*path;
-	bool		 sync_full;	/* synchronous=FULL, else NORMAL */
-	const char	*journal_mode;	/* "WAL" unless the disk cannot */
-	int		 busy_timeout_ms;
+	const char	*path;		/* the database setting: an SQLite
+					   path, or a libpq connection string
+					   or URI for PostgreSQL */
+	bool		 sync_full;	/* synchronous=FULL, else NORMAL;
+					   PostgreSQL: synchronous_commit
+					   kept on, else off */
+	const char	*journal_mode;	/* "WAL" unless the disk cannot;
+					   SQLite only */
+	int		 busy_timeout_ms;	/* the longest wait for a lock
+						   or the server, then 503 */
 };
 
 /* Names one checkpoint, or with partition -1 every partition of a stream. */
@@ -45,6 +51,7 @@ struct write_op {
 	const char		*app_id;
 	long long		 create_time;
 	int			 app_quota;
+	int			 stream_limit;	/* per app; 0: no bound */
 	enum dis_err		 result;	/* set once committed */
 };
 
@@ -56,22 +63,93 @@ struct app_info {
 	size_t		 nstreams;
 };
 
+/*
+ * Visitors the reads call once per app or partition found. Everything they
+ * are given belongs to the store and lives only for the call: copy what
+ * must outlive it. A visitor returns 0 to go on; anything else stops the
+ * read, which then fails with DIS_ERR_INTERNAL.
+ */
 typedef int store_app_fn(void *arg, const struct app_info *);
 typedef int store_state_fn(void *arg, long long partition, long long sequence);
 
-struct store	*store_open(const struct store_options *);
+/*
+ * The backend the database setting selects, "sqlite" or "postgresql", for
+ * metrics and logs; static storage.
+ */
+const char	*store_kind(const char *database);
+
+/*
+ * Writes into buf (len bytes, truncated) the database setting as a log may
+ * show it: an SQLite path as it is; a PostgreSQL connection string as the
+ * server, database and user it names, without any password.
+ */
+void		 store_describe(const char *database, char *buf, size_t len);
+
+/*
+ * A store on opts->path, for one thread at a time (each thread opens its
+ * own). The strings of opts are copied by pointer: they must outlive the
+ * store. The database is connected to lazily: a database that cannot be
+ * reached yet is logged and tried again by every call, so NULL means only
+ * that memory ran out. The caller owns the store and frees it with
+ * store_close (NULL is a no-op).
+ */
+struct store	*store_open(const struct store_options *opts);
 void		 store_close(struct store *);
-enum dis_err	 store_apply(struct store *, struct write_op **, size_t);
+
+/*
+ * Applies the n ops in one transaction, each inside its own savepoint (a
+ * refused or failing op is undone alone), in the order given, so an op sees
+ * what the ops before it did. Sets every op's result: DIS_OK only once the
+ * transaction committed durably, which is what lets a caller answer 201;
+ * else the op's own refusal (DIS_ERR_APP_EXISTS, DIS_ERR_APP_QUOTA,
+ * DIS_ERR_APP_NOT_FOUND, DIS_ERR_STREAM_LIMIT) or the batch's error. Returns
+ * DIS_OK when the transaction committed, else the error every op that had
+ * not been refused fails with (DIS_ERR_UNAVAILABLE: retry later). The ops
+ * and their strings stay the caller's; n may be 0.
+ */
+enum dis_err	 store_apply(struct store *, struct write_op **ops, size_t n);
+
+/*
+ * The checkpoint key names (partition >= 0): *sequence and a new string
+ * *metadata, which the caller frees; -1 and NULL when the app holds none
+ * there. DIS_ERR_APP_NOT_FOUND when the app does not exist.
+ */
 enum dis_err	 store_get_checkpoint(struct store *, const struct checkpoint_key *,
 		    long long *sequence, char **metadata);
+
+/*
+ * Calls fn once with the project's app and the streams it holds
+ * checkpoints on; DIS_ERR_APP_NOT_FOUND (fn not called) when there is none.
+ */
 enum dis_err	 store_get_app(struct store *, const char *project,
-		    const char *app, store_app_fn *, void *);
+		    const char *app, store_app_fn *fn, void *arg);
+
+/*
+ * Calls fn for up to limit of the project's apps, in byte order of their
+ * names, after start_after (NULL: from the first), only those holding a
+ * checkpoint on stream (NULL: all). *total counts every app the stream
+ * filter admits, whatever the page; *has_more says whether apps follow the
+ * page. All from one snapshot.
+ */
 enum dis_err	 store_list_apps(struct store *, const char *project,
 		    const char *stream, const char *start_after, int limit,
-		    store_app_fn *, void *, long long *total, bool *has_more);
+		    store_app_fn *fn, void *arg, long long *total,
+		    bool *has_more);
+
+/*
+ * Calls fn for up to limit partitions of the key's app, stream and type
+ * holding a checkpoint, in partition order, after key->partition (-1: from
+ * the first); *has_more says whether more follow. DIS_ERR_APP_NOT_FOUND
+ * when the app does not exist.
+ */
 enum dis_err	 store_partition_states(struct store *,
-		    const struct checkpoint_key *, int limit, store_state_fn *,
-		    void *, bool *has_more);
+		    const struct checkpoint_key *key, int limit,
+		    store_state_fn *fn, void *arg, bool *has_more);
+
+/*
+ * DIS_OK when the database is reachable and would take a write now (for
+ * /health); writes nothing.
+ */
 enum dis_err	 store_check_writable(struct store *);
 
 #endif

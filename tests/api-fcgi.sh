@@ -107,7 +107,12 @@ expect_json 'j == {"sequence_number": "4", "metadata": ""}'
 ckpt pd c1 s '"7"' '"5"' '"metadata":""'
 query pd c1 s 7
 expect_json 'j == {"sequence_number": "5", "metadata": ""}'
-expect_eq "''|text" "$(sqlite3 "$DB" "SELECT quote(metadata), typeof(metadata) FROM checkpoints WHERE project='pd' AND app='c1'")"
+if db_is_pg; then
+	stored="quote_literal(metadata), pg_typeof(metadata)"
+else
+	stored="quote(metadata), typeof(metadata)"
+fi
+expect_eq "''|text" "$(db_sql "SELECT $stored FROM checkpoints WHERE project='pd' AND app='c1'")"
 # nothing committed for a partition, or a stream: -1 and ""
 query pd c1 s 8
 expect_json 'j == {"sequence_number": "-1", "metadata": ""}'
@@ -129,7 +134,7 @@ expect_json 'j == {"sequence_number": "9223372036854775807", "metadata": ""}'
 ckpt pd c1 n '"0"' '"0"'
 query pd c1 n 0
 expect_json 'j == {"sequence_number": "0", "metadata": ""}'
-expect_eq "0|0 3|42 4|7 2147483647|9223372036854775807" "$(sqlite3 "$DB" "SELECT partition || '|' || sequence FROM checkpoints WHERE project='pd' AND app='c1' AND stream='n' ORDER BY partition" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "0|0 3|42 4|7 2147483647|9223372036854775807" "$(db_sql "SELECT partition || '|' || sequence FROM checkpoints WHERE project='pd' AND app='c1' AND stream='n' ORDER BY partition" | tr '\n' ' ' | sed 's/ $//')"
 
 CONTEXT='metadata:'
 U1000=$(expand_case @U1000@)
@@ -182,7 +187,7 @@ fcgi GET /v2/pd/apps/d1
 expect_error 400 DIS.4332
 query pd d1 t 0
 expect_error 400 DIS.4332
-expect_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM checkpoints WHERE project='pd' AND app='d1'")"
+expect_eq 0 "$(db_sql "SELECT count(*) FROM checkpoints WHERE project='pd' AND app='d1'")"
 fcgi POST /v2/pd/apps '{"app_name":"d1"}'
 expect_empty 201
 fcgi GET /v2/pd/apps/d1
@@ -295,7 +300,7 @@ fcgi GET '/v2/pc/apps/c1/streams/none?checkpoint_type=LAST_READ'
 expect_json "j == {'has_more': False, 'stream_name': 'none', 'app_name': 'c1', 'partition_consuming_states': []}"
 # default limit 100: 100 checkpoints written straight into the file (100
 # requests would take seconds), the 101st through the API
-sqlite3 "$DB" "WITH RECURSIVE n(p) AS (SELECT 10 UNION ALL SELECT p + 1 FROM n WHERE p < 109)
+db_sql "WITH RECURSIVE n(p) AS (SELECT 10 UNION ALL SELECT p + 1 FROM n WHERE p < 109)
     INSERT INTO checkpoints (project, app, stream, type, partition, sequence, metadata)
     SELECT 'pc', 'c1', 'many', 'LAST_READ', p, 1, '' FROM n"
 fcgi GET '/v2/pc/apps/c1/streams/many?checkpoint_type=LAST_READ'
@@ -355,10 +360,19 @@ expect_empty 201
 stop_fcgi
 expect_eq 0 $?
 
-# --- 503 while the database cannot be opened; it answers once it can ---
+# --- 503 while the database cannot be reached; it answers once it can ---
+# SQLite: its directory is missing; PostgreSQL: the server is stopped.
 CONTEXT='database missing:'
-DB=$TMP/later/dir/checkpoints.db
-start_fcgi
+if db_is_pg; then
+	. "$abs_top_srcdir/tests/pg-lib.sh"
+	PG_DIR=$DIS_TEST_PG_HOST PG_HOST=$DIS_TEST_PG_HOST
+	DB=$TMP/later.db
+	start_fcgi
+	pg_server stop
+else
+	DB=$TMP/later/dir/checkpoints.db
+	start_fcgi
+fi
 fcgi POST /v2/pu/apps '{"app_name":"u1"}'
 expect_error 503 DIS.5000
 expect_header_line 'Retry-After: 1'
@@ -372,7 +386,7 @@ expect_header_line 'Retry-After: 1'
 fcgi POST /v2/pu/apps '{"app_name":"bad!"}'
 expect_error 400 DIS.4200
 expect_no_header 'Retry-After'
-mkdir -p "$TMP/later/dir"
+if db_is_pg; then pg_server start; else mkdir -p "$TMP/later/dir"; fi
 fcgi POST /v2/pu/apps '{"app_name":"u1"}'
 expect_empty 201
 fcgi GET /v2/pu/apps/u1
@@ -381,9 +395,19 @@ fcgi GET /health
 expect_status 200
 expect_no_header 'Retry-After'
 
-# a read-only directory: chmod as a user; root writes anyway, so /proc
+# SQLite: a read-only directory: chmod as a user; root writes anyway, so
+# /proc. PostgreSQL: a read-only database, as a standby would be.
 CONTEXT='database read-only:'
-if [ "$(id -u)" -ne 0 ]; then
+if db_is_pg; then
+	# (from another database: the setting applies to this session too)
+	ro_sql() {
+		pg_psql postgres "ALTER DATABASE $(db_pg_name) SET default_transaction_read_only = $1" &&
+		pg_psql postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		    WHERE application_name = 'dis-checkpoint'" >/dev/null
+	}
+	ro_sql on
+	restore() { ro_sql off; }
+elif [ "$(id -u)" -ne 0 ]; then
 	ro=$TMP/ro
 	mkdir "$ro"
 	chmod a-w "$ro"
@@ -392,17 +416,19 @@ else
 	ro=/proc
 	restore() { :; }
 fi
-stop_fcgi
-expect_eq 0 $?
-DB=$ro/checkpoints.db
-start_fcgi -o retry_after=1
+if ! db_is_pg; then
+	stop_fcgi
+	expect_eq 0 $?
+	DB=$ro/checkpoints.db
+	start_fcgi -o retry_after=1
+fi
 fcgi POST /v2/pu/apps '{"app_name":"u2"}'
 expect_error 503 DIS.5000
 expect_header_line 'Retry-After: 1'
 fcgi GET /v2/pu/apps/u2
 expect_error 503 DIS.5000
 restore
-if [ "$(id -u)" -ne 0 ]; then
+if db_is_pg || [ "$(id -u)" -ne 0 ]; then
 	fcgi POST /v2/pu/apps '{"app_name":"u2"}'
 	expect_empty 201
 fi

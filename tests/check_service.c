@@ -402,6 +402,24 @@ START_TEST(test_duplicate_before_quota)
 }
 END_TEST
 
+/* Over app_stream_limit a new stream gets 400 DIS.4200 naming the key. */
+START_TEST(test_stream_limit)
+{
+	struct result	 r;
+
+	cfg.app_stream_limit = 1;
+	create_app("p1", "a1");
+	add("p1", "a1", "s1", "\"0\"", "\"10\"", NULL);
+	CALL(r, .method = "POST", .path = "/v2/p1/checkpoints",
+	    .body = "{\"stream_name\":\"s2\",\"app_name\":\"a1\","
+	    "\"partition_id\":\"0\",\"sequence_number\":\"1\","
+	    "\"checkpoint_type\":\"LAST_READ\"}");
+	expect_error(&r, 400, "DIS.4200", "app_stream_limit");
+	result_free(&r);
+	add("p1", "a1", "s1", "\"1\"", "\"11\"", NULL);
+}
+END_TEST
+
 /* Names the list holds, joined with ','. */
 static void
 list_names(const struct result *r, char *out, size_t len)
@@ -1460,6 +1478,7 @@ service_suite(void)
 	tcase_add_test(tc, test_create_describe);
 	tcase_add_test(tc, test_app_streams_and_recreate);
 	tcase_add_test(tc, test_duplicate_before_quota);
+	tcase_add_test(tc, test_stream_limit);
 	tcase_add_test(tc, test_list_apps);
 	suite_add_tcase(s, tc);
 

@@ -1,14 +1,22 @@
 /*
- * check_store.c: the SQLite store on a real file in a temp directory:
+ * check_store.c: the store on SQLite, a real file in a temp directory, or,
+ * with DIS_CHECKPOINT_TEST_PG set to a libpq connection string, the same
+ * cases on that PostgreSQL database (tests/store-pg.sh starts a private
+ * server), whose tables each case drops first:
  * batches applied with a savepoint per op (one failing op leaves the others
  * alone), upserts, app existence, quota and not-found results, deleting an
  * app and its checkpoints, listing apps and partition states page by page,
- * project isolation, the schema version, data kept across a reopen, and a
+ * project isolation, the per-app stream bound (also raced by processes),
+ * the schema version, data kept across a reopen, and a
  * database in a missing directory answering "unavailable" until the
  * directory appears.
  *
- * The store is opened in a checked fixture, so in the forked child: an
- * SQLite connection must never cross a fork.
+ * Backend-specific cases: the schema's version, a directory missing
+ * (SQLite); a server that is not there, a lock held past busy_timeout
+ * (PostgreSQL); and on both, what the logs may show of the setting.
+ *
+ * The store is opened in a checked fixture, so in the forked child: a
+ * connection must never cross a fork.
  */
 #include "config.h"
 
@@ -16,13 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+#include <time.h>
 
 #include "store.h"
 #include "testutil.h"
 
+static const char	*pg;	/* DIS_CHECKPOINT_TEST_PG: run on PostgreSQL */
 static char		*dir;
 static char		*dbpath;
 static struct store	*st;
@@ -43,11 +56,47 @@ open_store(const char *path)
 	return s;
 }
 
+/* A connection of the test's own to the PostgreSQL database. */
+static PGconn *
+pg_connect(void)
+{
+	PGconn	*c = PQconnectdb(pg);
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	return c;
+}
+
+static void
+pg_must(PGconn *c, const char *text)
+{
+	PGresult	*res = PQexec(c, text);
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", text,
+	    PQerrorMessage(c));
+	PQclear(res);
+}
+
+/* An empty PostgreSQL database, as on a first start. */
+static void
+pg_reset(void)
+{
+	PGconn	*c = pg_connect();
+
+	pg_must(c, "SET client_min_messages = warning");
+	pg_must(c, "DROP TABLE IF EXISTS apps, checkpoints, schema_versions");
+	PQfinish(c);
+}
+
 static void
 setup(void)
 {
 	dir = tmpdir_create();
-	dbpath = path_join(dir, "store.db");
+	if (pg != NULL) {
+		pg_reset();
+		dbpath = strdup(pg);
+	} else
+		dbpath = path_join(dir, "store.db");
 	st = open_store(dbpath);
 }
 
@@ -799,6 +848,141 @@ START_TEST(test_two_connections)
 }
 END_TEST
 
+/* ---- the per-app stream bound ------------------------------------------- */
+
+static enum dis_err
+commit_limited(const char *app, const char *stream, long long partition,
+    int limit)
+{
+	struct write_op	 op = op_commit("p1", app, stream, partition, 7, "");
+
+	op.stream_limit = limit;
+	return apply1(op);
+}
+
+/*
+ * Limit 3: the third stream fits (limit-1 held), a fourth does not (limit
+ * held); a held stream and a new partition of it still commit at the
+ * limit; only deleting a stream's last checkpoint frees a place.
+ */
+START_TEST(test_stream_limit)
+{
+	struct app_seen	 a;
+
+	create("p1", "a1");
+	create("p1", "a2");
+	ck_assert_int_eq(commit_limited("a1", "s1", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s2", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s3", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s4", 0, 3),
+	    DIS_ERR_STREAM_LIMIT);
+	ck_assert_int_eq(get("p1", "a1", "s4", 0, NULL, 0), -1);
+	ck_assert_int_eq(commit_limited("a1", "s2", 0, 3), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s2", 5, 3), DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "s1,s2,s3");
+	/* Per app: another app of the project has its own places. */
+	ck_assert_int_eq(commit_limited("a2", "s4", 0, 1), DIS_OK);
+	ck_assert_int_eq(commit_limited("a2", "s5", 0, 1),
+	    DIS_ERR_STREAM_LIMIT);
+	/* One partition of two deleted: s2 still holds its place. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s2", 0)), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s4", 0, 3),
+	    DIS_ERR_STREAM_LIMIT);
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s2", 5)), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s4", 0, 3), DIS_OK);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	ck_assert_str_eq(a.streams, "s1,s3,s4");
+	/* The whole stream at once frees a place too. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", -1)), DIS_OK);
+	ck_assert_int_eq(commit_limited("a1", "s5", 0, 3), DIS_OK);
+	/* A missing app is reported before the bound. */
+	ck_assert_int_eq(commit_limited("missing", "s1", 0, 1),
+	    DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+/* Within one batch the bound sees the streams added before in it. */
+START_TEST(test_batch_stream_limit)
+{
+	struct write_op	 ops[4], *p[4];
+	size_t		 i;
+
+	create("p1", "a1");
+	ops[0] = op_commit("p1", "a1", "s1", 0, 1, "");
+	ops[1] = op_commit("p1", "a1", "s2", 0, 1, "");
+	ops[2] = op_commit("p1", "a1", "s3", 0, 1, "");
+	ops[3] = op_commit("p1", "a1", "s1", 1, 1, "");
+	for (i = 0; i < 4; i++) {
+		ops[i].stream_limit = 2;
+		p[i] = &ops[i];
+	}
+	ck_assert_int_eq(store_apply(st, p, 4), DIS_OK);
+	ck_assert_int_eq(ops[0].result, DIS_OK);
+	ck_assert_int_eq(ops[1].result, DIS_OK);
+	ck_assert_int_eq(ops[2].result, DIS_ERR_STREAM_LIMIT);
+	ck_assert_int_eq(ops[3].result, DIS_OK);
+	ck_assert_int_eq(get("p1", "a1", "s3", 0, NULL, 0), -1);
+}
+END_TEST
+
+#define RACERS		4
+#define RACE_STREAMS	40
+#define RACE_LIMIT	25
+
+/*
+ * Processes with connections of their own add streams to one app at once:
+ * the bound is counted under the write lock, so exactly RACE_LIMIT streams
+ * get in, however the commits interleave.
+ */
+START_TEST(test_stream_limit_processes)
+{
+	struct app_seen	 a;
+	pid_t		 pids[RACERS];
+	int		 i, j, status, admitted = 0, streams = 1;
+	int		 pipes[RACERS][2];
+
+	create("p1", "a1");
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(pipe(pipes[i]), 0);
+		ck_assert_int_ne(pids[i] = fork(), -1);
+		if (pids[i] > 0) {
+			close(pipes[i][1]);
+			continue;
+		}
+		close(pipes[i][0]);
+		st = open_store(dbpath);
+		for (j = 0; j < RACE_STREAMS; j++) {
+			char		 name[32];
+			enum dis_err	 err;
+
+			snprintf(name, sizeof(name), "r%d-s%02d", i, j);
+			err = commit_limited("a1", name, 0, RACE_LIMIT);
+			if (err != DIS_OK && err != DIS_ERR_STREAM_LIMIT)
+				_exit(3);
+			if (write(pipes[i][1], err == DIS_OK ? "y" : "n", 1) !=
+			    1)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < RACERS; i++) {
+		char	 c;
+
+		while (read(pipes[i][0], &c, 1) == 1)
+			admitted += c == 'y';
+		close(pipes[i][0]);
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(admitted, RACE_LIMIT);
+	ck_assert_int_eq(describe("p1", "a1", &a), DIS_OK);
+	for (i = 0; a.streams[i] != '\0'; i++)
+		streams += a.streams[i] == ',';
+	ck_assert_int_eq(streams, RACE_LIMIT);
+}
+END_TEST
+
 /* No directory: every call is 503-worthy; once it exists, all works. */
 START_TEST(test_missing_directory)
 {
@@ -846,15 +1030,225 @@ START_TEST(test_check_writable)
 }
 END_TEST
 
+#define STARTERS	6
+
+/*
+ * Processes starting at the same moment on an empty database: the schema
+ * is created once, under the advisory lock, none of them fails on the way
+ * (nothing in their logs) and every one can write.
+ */
+START_TEST(test_pg_schema_version)
+{
+	pid_t		 pids[STARTERS];
+	char		*logs = path_join(dir, "starters.log"), line[512];
+	PGconn		*c;
+	PGresult	*res;
+	FILE		*f;
+	int		 i, status, go[2];
+
+	store_close(st);
+	st = NULL;
+	pg_reset();
+	ck_assert_int_eq(pipe(go), 0);
+	for (i = 0; i < STARTERS; i++) {
+		ck_assert_int_ne(pids[i] = fork(), -1);
+		if (pids[i] == 0) {
+			char	 app[16];
+			FILE	*log = fopen(logs, "a");
+
+			if (log == NULL || dup2(fileno(log), 2) == -1)
+				_exit(2);
+			close(go[1]);
+			/* Blocks until the parent closes its end: all go. */
+			if (read(go[0], app, 1) != 0)
+				_exit(2);
+			snprintf(app, sizeof(app), "a%d", i);
+			st = open_store(dbpath);
+			_exit(apply1(op_create("p1", app, 100)) == DIS_OK ?
+			    0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (i = 0; i < STARTERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_ptr_nonnull(f = fopen(logs, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		ck_abort_msg("a starter logged: %s", line);
+	fclose(f);
+	free(logs);
+	c = pg_connect();
+	res = PQexec(c, "SELECT string_agg(version::text, ','),"
+	    " (SELECT count(*) FROM pg_tables WHERE tablename IN ('apps',"
+	    " 'checkpoints')), (SELECT count(*) FROM apps)"
+	    " FROM schema_versions");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+	ck_assert_str_eq(PQgetvalue(res, 0, 1), "2");
+	ck_assert_str_eq(PQgetvalue(res, 0, 2), "6");
+	PQclear(res);
+	PQfinish(c);
+	st = open_store(dbpath);
+}
+END_TEST
+
+static long long
+elapsed_ms(const struct timespec *since)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000LL +
+	    (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* No server there: every call is 503-worthy at once, none hangs. */
+START_TEST(test_pg_unreachable)
+{
+	struct checkpoint_key	 key = { "p1", "a1", "s1", "LAST_READ", 0 };
+	struct write_op		 op = op_create("p1", "a1", 10), *p = &op;
+	struct apps_seen	*seen = calloc(1, sizeof(*seen));
+	char			*nowhere = path_join(dir, "no-server");
+	char			 conninfo[512];
+	struct timespec		 t0;
+	long long		 seq, total;
+	char			*meta;
+	bool			 more;
+
+	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=x", nowhere);
+	store_close(st);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = open_store(conninfo);
+	ck_assert_int_eq(store_apply(st, &p, 1), DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(op.result, DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_get_checkpoint(st, &key, &seq, &meta),
+	    DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_get_app(st, "p1", "a1", collect_app, seen),
+	    DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_list_apps(st, "p1", NULL, NULL, 10, collect_app,
+	    seen, &total, &more), DIS_ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_check_writable(st), DIS_ERR_UNAVAILABLE);
+	ck_assert_uint_eq(seen->n, 0);
+	ck_assert_int_lt(elapsed_ms(&t0), 1000);
+	free(seen);
+	free(nowhere);
+}
+END_TEST
+
+/*
+ * A lock another session holds past busy_timeout (2 s here): 503 within
+ * the deadline, not a wait for as long as it is held; then the same store
+ * writes again once it is let go.
+ */
+START_TEST(test_pg_lock_deadline)
+{
+	struct timespec	 t0;
+	PGconn		*c;
+	long long	 took;
+
+	create("p1", "a1");
+	c = pg_connect();
+	pg_must(c, "BEGIN");
+	pg_must(c, "LOCK TABLE apps IN ACCESS EXCLUSIVE MODE");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(apply1(op_create("p1", "a2", 10)),
+	    DIS_ERR_UNAVAILABLE);
+	took = elapsed_ms(&t0);
+	ck_assert_int_ge(took, 1900);
+	ck_assert_int_lt(took, 3100);
+	pg_must(c, "COMMIT");
+	PQfinish(c);
+	create("p1", "a2");
+	commit("p1", "a2", "s1", 0, 1, "");
+}
+END_TEST
+
+/* Ends the store's sessions as a restart of the server would. */
+static void
+pg_kill_sessions(void)
+{
+	PGconn	*c = pg_connect();
+
+	pg_must(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name = 'dis-checkpoint'"
+	    " AND pid <> pg_backend_pid()");
+	PQfinish(c);
+}
+
+/*
+ * The server ended an idle store's session (a restart, a failover): the
+ * next write and the next read find out, connect again and succeed, no
+ * 503 for a connection that had done nothing yet.
+ */
+START_TEST(test_pg_connection_killed)
+{
+	create("p1", "a1");
+	pg_kill_sessions();
+	commit("p1", "a1", "s1", 0, 5, "");
+	pg_kill_sessions();
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 5);
+	pg_kill_sessions();
+	ck_assert_int_eq(describe("p1", "a1", NULL), DIS_OK);
+	pg_kill_sessions();
+	ck_assert_int_eq(store_check_writable(st), DIS_OK);
+}
+END_TEST
+
+/* Which backend a setting selects, and what the logs show of it: never a
+ * password. */
+START_TEST(test_describe)
+{
+	static const char *const cases[][2] = {
+		{ "/var/lib/x/checkpoints.db", "/var/lib/x/checkpoints.db" },
+		{ "./a=b.db", "./a=b.db" },
+		{ "postgresql://dis:s3cret@db1:5433/ckpt?sslmode=require",
+		    "PostgreSQL host=db1 port=5433 dbname=ckpt user=dis" },
+		{ "postgres://db1,db2/ckpt?target_session_attrs=read-write",
+		    "PostgreSQL host=db1,db2 dbname=ckpt"
+		    " target_session_attrs=read-write" },
+		{ " host=/run/pg dbname=ckpt password=s3cret user=dis",
+		    "PostgreSQL host=/run/pg dbname=ckpt user=dis" },
+		{ "host='no end password=s3cret", "PostgreSQL, a connection "
+		    "string that does not parse" },
+		{ "sslmode=require", "PostgreSQL, libpq's defaults (PG*)" },
+	};
+	char	 buf[256];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_describe(cases[i][0], buf, sizeof(buf));
+		ck_assert_str_eq(buf, cases[i][1]);
+		ck_assert_ptr_null(strstr(buf, "s3cret"));
+		ck_assert_str_eq(store_kind(cases[i][0]), i < 2 ? "sqlite" :
+		    "postgresql");
+	}
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
-	Suite	*s = suite_create("store");
+	Suite	*s = suite_create(pg ? "store on PostgreSQL" : "store");
 	TCase	*tc;
+
+	tc = tcase_create(pg ? "postgresql" : "sqlite");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	if (pg != NULL) {
+		tcase_add_test(tc, test_pg_schema_version);
+		tcase_add_test(tc, test_pg_unreachable);
+		tcase_add_test(tc, test_pg_lock_deadline);
+		tcase_add_test(tc, test_pg_connection_killed);
+	} else {
+		tcase_add_test(tc, test_schema_version);
+		tcase_add_test(tc, test_missing_directory);
+	}
+	tcase_add_test(tc, test_describe);
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("apps");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_create_and_describe);
 	tcase_add_test(tc, test_create_duplicate);
 	tcase_add_test(tc, test_quota);
@@ -879,11 +1273,13 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_batch_quota);
+	tcase_add_test(tc, test_stream_limit);
+	tcase_add_test(tc, test_batch_stream_limit);
+	tcase_add_test(tc, test_stream_limit_processes);
 	tcase_add_test(tc, test_batch_empty);
 	tcase_add_test(tc, test_project_isolation);
 	tcase_add_test(tc, test_reopen);
 	tcase_add_test(tc, test_two_connections);
-	tcase_add_test(tc, test_missing_directory);
 	tcase_add_test(tc, test_check_writable);
 	suite_add_tcase(s, tc);
 	return s;
@@ -892,5 +1288,7 @@ store_suite(void)
 int
 main(void)
 {
+	if ((pg = getenv("DIS_CHECKPOINT_TEST_PG")) != NULL && pg[0] == '\0')
+		pg = NULL;
 	return run_suite(store_suite());
 }

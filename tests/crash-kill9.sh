@@ -141,20 +141,10 @@ spawned() {
 alive() {
 	[ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
-run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; finish; }
-http POST "http://127.0.0.1:$PORT/v2/p1/apps" '{"app_name":"a1"}'
-expect_status 201
-start_writers send_http
-survived=0
-for cycle in $(seq "$CYCLES"); do
-	CONTEXT="lighttpd kill $cycle:"
-	wait_acks 5 || break
-	random_pause
-	kill -9 "$LIGHTTPD_PID"
-	wait "$LIGHTTPD_PID" 2>/dev/null
-	verify
-	# Its orphaned service is stopped the way lighttpd would stop it, and
-	# must exit cleanly; the next lighttpd spawns a new one.
+# Stops the services lighttpd spawned with SIGTERM and waits until they
+# are gone (a service finishing its last commit still holds the file).
+stop_spawned() {
+	local pid
 	for pid in $(spawned); do
 		kill -TERM "$pid"
 		# A bound for a hang, not a timing check: 60 s.
@@ -169,6 +159,22 @@ for cycle in $(seq "$CYCLES"); do
 			pass
 		fi
 	done
+}
+run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; finish; }
+http POST "http://127.0.0.1:$PORT/v2/p1/apps" '{"app_name":"a1"}'
+expect_status 201
+start_writers send_http
+survived=0
+for cycle in $(seq "$CYCLES"); do
+	CONTEXT="lighttpd kill $cycle:"
+	wait_acks 5 || break
+	random_pause
+	kill -9 "$LIGHTTPD_PID"
+	wait "$LIGHTTPD_PID" 2>/dev/null
+	verify
+	# Its orphaned service is stopped the way lighttpd would stop it, and
+	# must exit cleanly; the next lighttpd spawns a new one.
+	stop_spawned
 	run_lighttpd || break
 	survived=$((survived + 1))
 done
@@ -176,16 +182,8 @@ wait_acks 5
 stop_writers
 kill -TERM "$LIGHTTPD_PID"
 wait "$LIGHTTPD_PID" 2>/dev/null
-# The database is read once the service has closed it: a service still
-# closing (its last checkpoint of the WAL) answered "database is locked".
-for pid in $(spawned); do
-	kill -TERM "$pid"
-	for _ in $(seq 1200); do
-		alive "$pid" || break
-		sleep 0.05
-	done
-done
 CONTEXT="lighttpd kill, at the end:"
+stop_spawned
 verify
 expect_eq "$CYCLES" "$survived"
 echo "lighttpd: $survived kill -9 cycles survived, $SECONDS s in all"

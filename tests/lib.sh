@@ -146,9 +146,37 @@ run_lighttpd() {
 	wait_for_port "$PORT"
 }
 
+# The database under test: the SQLite file $DB or, when DIS_TEST_PG_HOST
+# names a PostgreSQL server's socket directory (tests/*-pg.sh start one), a
+# database of that server named after $DB, created on first use, so a test
+# that moves to a fresh $DB gets a fresh database on either.
+db_is_pg() { [ -n "${DIS_TEST_PG_HOST:-}" ]; }
+db_pg_name() { printf 't%s' "$(printf '%s' "$DB" | cksum | cut -d' ' -f1)"; }
+# db_setting: the value of database= for $DB.
+db_setting() {
+	if ! db_is_pg; then printf '%s' "$DB"; return; fi
+	local name
+	name=$(db_pg_name)
+	if ! grep -qx "$name" "$TMP/pg-databases" 2>/dev/null; then
+		createdb -h "$DIS_TEST_PG_HOST" -U dis "$name" &&
+		    echo "$name" >>"$TMP/pg-databases"
+	fi
+	printf 'host=%s dbname=%s user=dis' "$DIS_TEST_PG_HOST" "$name"
+}
+# db_sql SQL: runs SQL on the database under test; rows one a line,
+# columns joined with '|', as sqlite3 prints them.
+db_sql() {
+	if db_is_pg; then
+		psql -X -q -A -t -h "$DIS_TEST_PG_HOST" -U dis -d "$(db_pg_name)" \
+		    -c "$1"
+	else
+		sqlite3 "$DB" "$1"
+	fi
+}
+
 # Starts the binary in FastCGI mode on $SOCK with $DB; extra args pass on.
 start_fcgi() {
-	$WRAPPER "$BIN" -s "$SOCK" -d "$DB" "$@" 2>>"$TMP/server.log" &
+	$WRAPPER "$BIN" -s "$SOCK" -d "$(db_setting)" "$@" 2>>"$TMP/server.log" &
 	SERVER_PID=$!
 	wait_for_socket "$SOCK"
 }
@@ -255,8 +283,16 @@ expect_eq() {
 	fi
 }
 
-# The database as sqlite3 sees it, for checking that nothing changed.
+# The database as sqlite3 (or psql) sees it, for checking that nothing
+# changed.
 db_dump() {
+	if db_is_pg; then
+		psql -X -q -A -t -h "$DIS_TEST_PG_HOST" -U dis -d "$(db_pg_name)" \
+		    -c "SELECT * FROM apps ORDER BY project, name" \
+		    -c "SELECT * FROM checkpoints ORDER BY project, app, stream,
+		    type, partition" 2>/dev/null
+		return 0
+	fi
 	sqlite3 "$DB" '.dump' 2>/dev/null
 }
 
@@ -346,6 +382,10 @@ expect_empty() {
 # .sha3sum), from one sqlite3 kept open for as long as $DB stays the same:
 # starting sqlite3 for every check costs more than the request checked.
 db_state() {
+	if db_is_pg; then
+		DB_STATE=$(db_dump | cksum)
+		return
+	fi
 	if [ "${DBQ_FILE:-}" != "$DB" ]; then
 		if [ -n "${DBQ_PID:-}" ]; then
 			eval "exec ${DBQ[1]}>&-"

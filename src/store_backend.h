@@ -1,0 +1,78 @@
+/*
+ * store_backend.h: what a database backend gives store.c, which chooses
+ * one per struct store and alone decides what a batch's outcome means.
+ * Private to src/store*.c: nothing above the store knows which backend runs.
+ */
+#ifndef DIS_STORE_BACKEND_H
+#define DIS_STORE_BACKEND_H
+
+#include "store.h"
+
+/*
+ * What became of one op of a batch. Only an applied op answers DIS_OK, and
+ * only once the whole transaction has committed.
+ */
+enum op_outcome {
+	OP_APPLIED,	/* its changes stay in the transaction */
+	OP_REFUSED,	/* its DIS answer is set (app exists, quota...), its
+			   changes undone */
+	OP_FAILED,	/* its result is a database error; its changes undone
+			   alone: the batch goes on */
+	OP_BATCH_LOST	/* the transaction is gone and rolled back, nothing of
+			   it stays; the backend has logged why */
+};
+
+/*
+ * One backend. Each function gets the handle its open returned; the read
+ * functions keep the contracts of their store.h namesakes.
+ */
+struct store_backend {
+	const char	*name;		/* as store_kind says */
+	/* As store_describe. */
+	void		 (*describe)(const char *database, char *buf,
+			    size_t len);
+	/* A handle for one thread; NULL only when memory ran out. */
+	void		*(*open)(const struct store_options *);
+	void		 (*close)(void *);
+	/* Connects when needed and opens the batch's write transaction. */
+	enum dis_err	 (*begin)(void *);
+	/*
+	 * Runs op in a savepoint of that transaction and sets op->result
+	 * unless it was applied; on OP_BATCH_LOST *lost is the batch's error.
+	 */
+	enum op_outcome	 (*apply)(void *, struct write_op *op,
+			    enum dis_err *lost);
+	/* DIS_OK only when the transaction is durably committed. */
+	enum dis_err	 (*commit)(void *);
+	enum dis_err	 (*get_checkpoint)(void *, const struct checkpoint_key *,
+			    long long *sequence, char **metadata);
+	enum dis_err	 (*get_app)(void *, const char *project,
+			    const char *app, store_app_fn *, void *);
+	enum dis_err	 (*list_apps)(void *, const char *project,
+			    const char *stream, const char *start_after,
+			    int limit, store_app_fn *, void *, long long *total,
+			    bool *has_more);
+	enum dis_err	 (*partition_states)(void *,
+			    const struct checkpoint_key *, int limit,
+			    store_state_fn *, void *, bool *has_more);
+	enum dis_err	 (*check_writable)(void *);
+};
+
+/* The backends, one file each. */
+extern const struct store_backend store_sqlite;
+extern const struct store_backend store_pg;
+
+/*
+ * A growing list of stream names, for building an app_info. names_add
+ * copies name and returns -1 when memory ran out; names_free frees every
+ * copy and empties the list.
+ */
+struct store_names {
+	char	**v;
+	size_t	 n;
+};
+
+int	 names_add(struct store_names *, const char *name);
+void	 names_free(struct store_names *);
+
+#endif

@@ -1,0 +1,872 @@
+/*
+ * store_sqlite.c: the SQLite backend, for a database setting that is a
+ * path. One connection per store, used by one thread at a time, opened
+ * lazily and reopened after the database went away, so the service
+ * recovers by itself when the disk or file comes back. Writers take the
+ * file's write lock (BEGIN IMMEDIATE), which makes every check-then-write
+ * of a batch (quota, stream bound, existence) safe across processes.
+ * Statements are prepared once per connection and reset after every use.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_backend.h"
+
+#define SCHEMA_VERSION	1
+
+static const char schema_v1[] =
+	"CREATE TABLE apps ("
+	"  project     TEXT NOT NULL,"
+	"  name        TEXT NOT NULL,"
+	"  app_id      TEXT NOT NULL,"
+	"  create_time INTEGER NOT NULL,"
+	"  PRIMARY KEY (project, name)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE checkpoints ("
+	"  project     TEXT NOT NULL,"
+	"  app         TEXT NOT NULL,"
+	"  stream      TEXT NOT NULL,"
+	"  type        TEXT NOT NULL,"
+	"  partition   INTEGER NOT NULL,"
+	"  sequence    INTEGER NOT NULL,"
+	"  metadata    TEXT NOT NULL,"
+	"  PRIMARY KEY (project, app, stream, type, partition)"
+	") WITHOUT ROWID;"
+	"PRAGMA user_version = 1;";
+
+enum stmt {
+	ST_BEGIN_WRITE,
+	ST_BEGIN_READ,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_APP_GET,
+	ST_APP_COUNT,
+	ST_APP_INSERT,
+	ST_APP_DELETE,
+	ST_APP_STREAMS,
+	ST_APP_LIST,
+	ST_APP_LIST_TOTAL,
+	ST_STREAM_HELD,
+	ST_STREAM_COUNT,
+	ST_CKPT_UPSERT,
+	ST_CKPT_GET,
+	ST_CKPT_DELETE_ONE,
+	ST_CKPT_DELETE_STREAM,
+	ST_CKPT_DELETE_APP,
+	ST_STATES,
+	ST__COUNT
+};
+
+static const char *const sql[ST__COUNT] = {
+	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[ST_BEGIN_READ] = "BEGIN",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT op",
+	[ST_RELEASE] = "RELEASE op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO op",
+	[ST_APP_GET] = "SELECT name, app_id, create_time FROM apps"
+	    " WHERE project = ?1 AND name = ?2",
+	[ST_APP_COUNT] = "SELECT count(*) FROM apps WHERE project = ?1",
+	[ST_APP_INSERT] = "INSERT INTO apps (project, name, app_id, create_time)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_APP_DELETE] = "DELETE FROM apps WHERE project = ?1 AND name = ?2",
+	[ST_APP_STREAMS] = "SELECT DISTINCT stream FROM checkpoints"
+	    " WHERE project = ?1 AND app = ?2 ORDER BY stream",
+	[ST_APP_LIST] = "SELECT name, app_id, create_time FROM apps a"
+	    " WHERE project = ?1 AND (?2 IS NULL OR name > ?2)"
+	    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM checkpoints c"
+	    "  WHERE c.project = a.project AND c.app = a.name AND c.stream = ?3))"
+	    " ORDER BY name LIMIT ?4",
+	[ST_APP_LIST_TOTAL] = "SELECT count(*) FROM apps a WHERE project = ?1"
+	    " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM checkpoints c"
+	    "  WHERE c.project = a.project AND c.app = a.name AND c.stream = ?2))",
+	[ST_STREAM_HELD] = "SELECT 1 FROM checkpoints WHERE project = ?1"
+	    " AND app = ?2 AND stream = ?3 LIMIT 1",
+	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
+	    " WHERE project = ?1 AND app = ?2",
+	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
+	    " stream, type, partition, sequence, metadata)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* One statement, so one snapshot: a row if the app exists, with a
+	 * NULL sequence when it holds no checkpoint there. */
+	[ST_CKPT_GET] = "SELECT c.sequence, c.metadata FROM apps a"
+	    " LEFT JOIN checkpoints c ON c.project = a.project"
+	    " AND c.app = a.name AND c.stream = ?3 AND c.type = ?4"
+	    " AND c.partition = ?5"
+	    " WHERE a.project = ?1 AND a.name = ?2",
+	[ST_CKPT_DELETE_ONE] = "DELETE FROM checkpoints WHERE project = ?1"
+	    " AND app = ?2 AND stream = ?3 AND type = ?4 AND partition = ?5",
+	[ST_CKPT_DELETE_STREAM] = "DELETE FROM checkpoints WHERE project = ?1"
+	    " AND app = ?2 AND stream = ?3 AND type = ?4",
+	[ST_CKPT_DELETE_APP] = "DELETE FROM checkpoints WHERE project = ?1"
+	    " AND app = ?2",
+	[ST_STATES] = "SELECT partition, sequence FROM checkpoints"
+	    " WHERE project = ?1 AND app = ?2 AND stream = ?3 AND type = ?4"
+	    " AND partition > ?5 ORDER BY partition LIMIT ?6",
+};
+
+struct lite {
+	struct store_options	 opts;
+	sqlite3			*db;
+	sqlite3_stmt		*stmt[ST__COUNT];
+	long long		 busy_since_ms;
+	unsigned int		 seed;
+	bool			 on_disk;	/* not ":memory:" or "" */
+	bool			 drop_after_commit; /* an op lost the file */
+	dev_t			 dev;		/* the file db has open */
+	ino_t			 ino;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's own busy handler sleeps in growing steps and starves a waiting
+ * writer while another process commits back to back. Short, jittered sleeps
+ * until a deadline give every process its turn; past the deadline the
+ * request gets 503.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct lite	*s = arg;
+	struct timespec	 ts;
+
+	if (count == 0)
+		s->busy_since_ms = now_ms();
+	else if (now_ms() - s->busy_since_ms >= s->opts.busy_timeout_ms)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(200 + rand_r(&s->seed) % 1800) * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* The database is gone, read-only, full or busy: the client may retry. */
+static enum dis_err
+error_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_PERM:
+	case SQLITE_PROTOCOL:
+		return DIS_ERR_UNAVAILABLE;
+	default:
+		return DIS_ERR_INTERNAL;
+	}
+}
+
+static void
+disconnect(struct lite *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+/*
+ * Logs a failure; a connection that may have lost its file is dropped, and
+ * so is one that could open the file only read-only, or it would stay
+ * read-only after the file became writable again.
+ */
+static bool
+must_reconnect(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum dis_err
+fail(struct lite *s, int rc, const char *what)
+{
+	log_message("database: %s: %s (%s)", what, sqlite3_errstr(rc),
+	    s->db ? sqlite3_errmsg(s->db) : s->opts.path);
+	if (must_reconnect(rc))
+		disconnect(s);
+	return error_of(rc);
+}
+
+static int
+exec(struct lite *s, const char *text)
+{
+	return sqlite3_exec(s->db, text, NULL, NULL, NULL);
+}
+
+static int
+user_version(struct lite *s, int *version)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Several workers may start at once on a new file: the version is read
+ * again under the write lock, so only one of them creates the schema.
+ */
+static int
+migrate(struct lite *s)
+{
+	int	 version = 0, rc;
+
+	if ((rc = user_version(s, &version)) != SQLITE_OK)
+		return rc;
+	if (version == SCHEMA_VERSION)
+		return SQLITE_OK;
+	if ((rc = exec(s, "BEGIN IMMEDIATE")) != SQLITE_OK)
+		return rc;
+	if ((rc = user_version(s, &version)) == SQLITE_OK && version == 0)
+		rc = exec(s, schema_v1);
+	else if (rc == SQLITE_OK && version > SCHEMA_VERSION) {
+		log_message("database: schema version %d is newer than this "
+		    "program's %d", version, SCHEMA_VERSION);
+		rc = SQLITE_MISMATCH;
+	}
+	if (rc == SQLITE_OK)
+		rc = exec(s, "COMMIT");
+	if (rc != SQLITE_OK)
+		exec(s, "ROLLBACK");
+	return rc;
+}
+
+static enum dis_err
+connect_failed(struct lite *s, int rc, const char *what)
+{
+	enum dis_err	 err = fail(s, rc, what);
+
+	disconnect(s);
+	return err;
+}
+
+static enum dis_err
+connect_db(struct lite *s)
+{
+	struct stat	 st;
+	char		 pragmas[128];
+	int		 rc;
+	size_t		 i;
+
+	if (s->db != NULL)
+		return DIS_OK;
+	rc = sqlite3_open_v2(s->opts.path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return connect_failed(s, rc, "open");
+	sqlite3_busy_handler(s->db, busy_wait, s);
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=%s;"
+	    "PRAGMA synchronous=%s;", s->opts.journal_mode,
+	    s->opts.sync_full ? "FULL" : "NORMAL");
+	if ((rc = exec(s, pragmas)) != SQLITE_OK)
+		return connect_failed(s, rc, "set up");
+	if ((rc = migrate(s)) != SQLITE_OK)
+		return connect_failed(s, rc, "create schema");
+	for (i = 0; i < ST__COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return connect_failed(s, rc, "prepare");
+	}
+	/* In-memory and temporary databases have no file to lose. */
+	s->on_disk = strcmp(s->opts.path, ":memory:") != 0 &&
+	    s->opts.path[0] != '\0';
+	if (!s->on_disk)
+		return DIS_OK;
+	if (stat(s->opts.path, &st) == -1)
+		return connect_failed(s, SQLITE_CANTOPEN, "stat");
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return DIS_OK;
+}
+
+/*
+ * An open connection goes on writing to a file that was deleted or
+ * replaced (its directory removed, a backup restored over it), and those
+ * writes would be acknowledged and then lost. So the path must still name
+ * the file the connection has open: checked before a write, to reopen, and
+ * after the commit, before anything is acknowledged.
+ */
+static bool
+file_moved(struct lite *s)
+{
+	struct stat	 st;
+
+	if (!s->on_disk)
+		return false;
+	return stat(s->opts.path, &st) == -1 || st.st_dev != s->dev ||
+	    st.st_ino != s->ino;
+}
+
+static enum dis_err
+connect_current(struct lite *s)
+{
+	if (s->db != NULL && file_moved(s)) {
+		log_message("database: %s was removed or replaced; reopening",
+		    s->opts.path);
+		disconnect(s);
+	}
+	return connect_db(s);
+}
+
+static void
+lite_describe(const char *database, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", database);
+}
+
+static void *
+lite_open(const struct store_options *opts)
+{
+	struct lite	*s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->opts = *opts;
+	s->seed = (unsigned int)now_ms() ^ (unsigned int)(uintptr_t)s;
+	/* A first failure is logged here and retried on every request. */
+	connect_db(s);
+	return s;
+}
+
+static void
+lite_close(void *handle)
+{
+	struct lite	*s = handle;
+
+	disconnect(s);
+	free(s);
+}
+
+static sqlite3_stmt *
+stmt(struct lite *s, enum stmt which)
+{
+	return s->stmt[which];
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_key(sqlite3_stmt *st, const struct checkpoint_key *k)
+{
+	bind_text(st, 1, k->project);
+	bind_text(st, 2, k->app);
+	bind_text(st, 3, k->stream);
+	bind_text(st, 4, k->type);
+	sqlite3_bind_int64(st, 5, k->partition);
+}
+
+/* Runs a statement that returns no rows. */
+static int
+run(sqlite3_stmt *st)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* SQLITE_ROW when the app exists. */
+static int
+app_exists(struct lite *s, const char *project, const char *app)
+{
+	sqlite3_stmt	*st = stmt(s, ST_APP_GET);
+	int		 rc;
+
+	bind_text(st, 1, project);
+	bind_text(st, 2, app);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc;
+}
+
+/* SQLITE_ROW when op's app exists; SQLITE_DONE, and op fails, when not. */
+static int
+require_app(struct lite *s, struct write_op *op)
+{
+	int	 rc = app_exists(s, op->key.project, op->key.app);
+
+	if (rc == SQLITE_DONE)
+		op->result = DIS_ERR_APP_NOT_FOUND;
+	return rc;
+}
+
+static void
+bind_app(sqlite3_stmt *st, const struct write_op *op)
+{
+	bind_text(st, 1, op->key.project);
+	bind_text(st, 2, op->key.app);
+}
+
+static int
+apply_create_app(struct lite *s, struct write_op *op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = app_exists(s, op->key.project, op->key.app)) == SQLITE_ROW) {
+		op->result = DIS_ERR_APP_EXISTS;
+		return SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return rc;
+	st = stmt(s, ST_APP_COUNT);
+	bind_text(st, 1, op->key.project);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_int64(st, 0) >= op->app_quota)
+		op->result = DIS_ERR_APP_QUOTA;
+	done(st);
+	if (rc != SQLITE_ROW)
+		return rc;
+	if (op->result != DIS_OK)
+		return SQLITE_OK;
+	st = stmt(s, ST_APP_INSERT);
+	bind_app(st, op);
+	bind_text(st, 3, op->app_id);
+	sqlite3_bind_int64(st, 4, op->create_time);
+	return run(st);
+}
+
+static int
+apply_delete_app(struct lite *s, struct write_op *op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = require_app(s, op)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	st = stmt(s, ST_CKPT_DELETE_APP);
+	bind_app(st, op);
+	if ((rc = run(st)) != SQLITE_OK)
+		return rc;
+	st = stmt(s, ST_APP_DELETE);
+	bind_app(st, op);
+	return run(st);
+}
+
+/*
+ * A commit may add a stream to its app only below op->stream_limit, so no
+ * describe or list answer grows without bound. Counted inside the write
+ * transaction, which holds the write lock: concurrent commits from any
+ * thread or process cannot overshoot. A stream the app already holds
+ * always takes its commits.
+ */
+static int
+admit_stream(struct lite *s, struct write_op *op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (op->stream_limit <= 0)
+		return SQLITE_OK;
+	st = stmt(s, ST_STREAM_HELD);
+	bind_text(st, 1, op->key.project);
+	bind_text(st, 2, op->key.app);
+	bind_text(st, 3, op->key.stream);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW ? SQLITE_OK : rc;
+	st = stmt(s, ST_STREAM_COUNT);
+	bind_app(st, op);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) >= op->stream_limit)
+			op->result = DIS_ERR_STREAM_LIMIT;
+		rc = SQLITE_OK;
+	}
+	done(st);
+	return rc;
+}
+
+static int
+apply_checkpoint(struct lite *s, struct write_op *op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = require_app(s, op)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if (op->kind == WRITE_DELETE_CHECKPOINTS) {
+		st = stmt(s, op->key.partition < 0 ? ST_CKPT_DELETE_STREAM :
+		    ST_CKPT_DELETE_ONE);
+		bind_key(st, &op->key);
+		return run(st);
+	}
+	if ((rc = admit_stream(s, op)) != SQLITE_OK || op->result != DIS_OK)
+		return rc;
+	st = stmt(s, ST_CKPT_UPSERT);
+	bind_key(st, &op->key);
+	sqlite3_bind_int64(st, 6, op->sequence);
+	bind_text(st, 7, op->metadata ? op->metadata : "");
+	return run(st);
+}
+
+static int
+apply_one(struct lite *s, struct write_op *op)
+{
+	op->result = DIS_OK;
+	switch (op->kind) {
+	case WRITE_CREATE_APP:
+		return apply_create_app(s, op);
+	case WRITE_DELETE_APP:
+		return apply_delete_app(s, op);
+	case WRITE_COMMIT_CHECKPOINT:
+	case WRITE_DELETE_CHECKPOINTS:
+		return apply_checkpoint(s, op);
+	}
+	return SQLITE_MISUSE;
+}
+
+static enum dis_err
+lite_begin(void *handle)
+{
+	struct lite	*s = handle;
+	enum dis_err	 err;
+	int		 rc;
+
+	s->drop_after_commit = false;
+	if ((err = connect_current(s)) != DIS_OK)
+		return err;
+	if ((rc = run(stmt(s, ST_BEGIN_WRITE))) != SQLITE_OK)
+		return fail(s, rc, "begin");
+	return DIS_OK;
+}
+
+static enum op_outcome
+batch_lost(struct lite *s, int rc, enum dis_err *lost)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		run(stmt(s, ST_ROLLBACK));
+	*lost = fail(s, rc, "write");
+	return OP_BATCH_LOST;
+}
+
+static enum op_outcome
+lite_apply(void *handle, struct write_op *op, enum dis_err *lost)
+{
+	struct lite	*s = handle;
+	enum op_outcome	 outcome;
+	int		 rc;
+
+	if ((rc = run(stmt(s, ST_SAVEPOINT))) == SQLITE_OK &&
+	    (rc = apply_one(s, op)) == SQLITE_OK) {
+		if (op->result == DIS_OK)
+			return (rc = run(stmt(s, ST_RELEASE))) == SQLITE_OK ?
+			    OP_APPLIED : batch_lost(s, rc, lost);
+		outcome = OP_REFUSED;
+	} else {
+		/* Some errors (a full disk, I/O) roll the whole thing back. */
+		if (sqlite3_get_autocommit(s->db))
+			return batch_lost(s, rc, lost);
+		log_message("database: write: %s", sqlite3_errmsg(s->db));
+		op->result = error_of(rc);
+		/* Lost for want of its file: reopen after the commit. */
+		s->drop_after_commit |= must_reconnect(rc);
+		outcome = OP_FAILED;
+	}
+	run(stmt(s, ST_ROLLBACK_TO));
+	if ((rc = run(stmt(s, ST_RELEASE))) != SQLITE_OK ||
+	    sqlite3_get_autocommit(s->db))
+		return batch_lost(s, rc == SQLITE_OK ? SQLITE_ABORT : rc, lost);
+	return outcome;
+}
+
+/*
+ * DIS_OK only when COMMIT returned and the path still names the file
+ * written (or the connection is dropped anyway after an op lost its file),
+ * which is when a 201 may be given.
+ */
+static enum dis_err
+lite_commit(void *handle)
+{
+	struct lite	*s = handle;
+	int		 rc;
+
+	if ((rc = run(stmt(s, ST_COMMIT))) != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(s->db))
+			run(stmt(s, ST_ROLLBACK));
+		return fail(s, rc, "commit");
+	}
+	if (s->drop_after_commit) {
+		disconnect(s);
+		return DIS_OK;
+	}
+	if (!file_moved(s))
+		return DIS_OK;
+	log_message("database: %s was removed or replaced during a write; "
+	    "not acknowledged", s->opts.path);
+	disconnect(s);
+	return DIS_ERR_UNAVAILABLE;
+}
+
+/* Reads of more than one statement see one snapshot. */
+static enum dis_err
+begin_read(struct lite *s)
+{
+	enum dis_err	 err;
+	int		 rc;
+
+	if ((err = connect_current(s)) != DIS_OK)
+		return err;
+	if ((rc = run(stmt(s, ST_BEGIN_READ))) != SQLITE_OK)
+		return fail(s, rc, "begin read");
+	return DIS_OK;
+}
+
+static enum dis_err
+end_read(struct lite *s, int rc, const char *what)
+{
+	run(stmt(s, ST_COMMIT));
+	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return DIS_OK;
+	return fail(s, rc, what);
+}
+
+static enum dis_err
+lite_get_checkpoint(void *handle, const struct checkpoint_key *key,
+    long long *sequence, char **metadata)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	int		 rc;
+
+	*sequence = -1;
+	*metadata = NULL;
+	if ((err = connect_current(s)) != DIS_OK)
+		return err;
+	st = stmt(s, ST_CKPT_GET);
+	bind_key(st, key);
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		err = DIS_ERR_APP_NOT_FOUND;
+	else if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*sequence = sqlite3_column_int64(st, 0);
+		if ((*metadata = strdup((const char *)sqlite3_column_text(st,
+		    1))) == NULL)
+			rc = SQLITE_NOMEM;
+	}
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = fail(s, rc, "read checkpoint");
+	return err;
+}
+
+/* Fills info->streams for the app named in info, then calls fn. */
+static int
+visit_app(struct lite *s, const char *project, sqlite3_stmt *row,
+    store_app_fn *fn, void *arg)
+{
+	sqlite3_stmt		*st = stmt(s, ST_APP_STREAMS);
+	struct store_names	 streams = { NULL, 0 };
+	struct app_info		 info;
+	int			 rc;
+
+	info.name = (const char *)sqlite3_column_text(row, 0);
+	info.app_id = (const char *)sqlite3_column_text(row, 1);
+	info.create_time = sqlite3_column_int64(row, 2);
+	bind_text(st, 1, project);
+	bind_text(st, 2, info.name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (names_add(&streams,
+		    (const char *)sqlite3_column_text(st, 0)) == -1) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	done(st);
+	if (rc == SQLITE_DONE) {
+		info.streams = (const char **)streams.v;
+		info.nstreams = streams.n;
+		rc = fn(arg, &info) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+	}
+	names_free(&streams);
+	return rc;
+}
+
+static enum dis_err
+lite_get_app(void *handle, const char *project, const char *app,
+    store_app_fn *fn, void *arg)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	bool		 found;
+	int		 rc;
+
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	st = stmt(s, ST_APP_GET);
+	bind_text(st, 1, project);
+	bind_text(st, 2, app);
+	if ((found = (rc = sqlite3_step(st)) == SQLITE_ROW))
+		rc = visit_app(s, project, st, fn, arg);
+	done(st);
+	err = end_read(s, rc, "read app");
+	return err == DIS_OK && !found ? DIS_ERR_APP_NOT_FOUND : err;
+}
+
+static enum dis_err
+lite_list_apps(void *handle, const char *project, const char *stream,
+    const char *start_after, int limit, store_app_fn *fn, void *arg,
+    long long *total, bool *has_more)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	int		 rc, seen = 0;
+
+	*total = 0;
+	*has_more = false;
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	st = stmt(s, ST_APP_LIST_TOTAL);
+	bind_text(st, 1, project);
+	bind_text(st, 2, stream);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*total = sqlite3_column_int64(st, 0);
+	done(st);
+	if (rc != SQLITE_ROW)
+		return end_read(s, rc, "count apps");
+	st = stmt(s, ST_APP_LIST);
+	bind_text(st, 1, project);
+	bind_text(st, 2, start_after);
+	bind_text(st, 3, stream);
+	/* One more than asked tells whether a further page exists. */
+	sqlite3_bind_int(st, 4, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (seen++ == limit) {
+			*has_more = true;
+			break;
+		}
+		if ((rc = visit_app(s, project, st, fn, arg)) != SQLITE_OK)
+			break;
+	}
+	done(st);
+	return end_read(s, rc, "list apps");
+}
+
+static enum dis_err
+lite_partition_states(void *handle, const struct checkpoint_key *key,
+    int limit, store_state_fn *fn, void *arg, bool *has_more)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	int		 rc, seen = 0;
+
+	*has_more = false;
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	if ((rc = app_exists(s, key->project, key->app)) == SQLITE_DONE) {
+		end_read(s, SQLITE_OK, NULL);
+		return DIS_ERR_APP_NOT_FOUND;
+	}
+	if (rc != SQLITE_ROW)
+		return end_read(s, rc, "read app");
+	st = stmt(s, ST_STATES);
+	bind_key(st, key);
+	sqlite3_bind_int(st, 6, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (seen++ == limit) {
+			*has_more = true;
+			break;
+		}
+		if (fn(arg, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1)) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	done(st);
+	return end_read(s, rc, "read states");
+}
+
+/* Takes the write lock and lets it go: the database is there and writable. */
+static enum dis_err
+lite_check_writable(void *handle)
+{
+	struct lite	*s = handle;
+	enum dis_err	 err;
+	int		 rc;
+
+	if ((err = connect_current(s)) != DIS_OK)
+		return err;
+	if ((rc = run(stmt(s, ST_BEGIN_WRITE))) != SQLITE_OK)
+		return fail(s, rc, "health check");
+	run(stmt(s, ST_ROLLBACK));
+	return DIS_OK;
+}
+
+const struct store_backend store_sqlite = {
+	.name = "sqlite",
+	.describe = lite_describe,
+	.open = lite_open,
+	.close = lite_close,
+	.begin = lite_begin,
+	.apply = lite_apply,
+	.commit = lite_commit,
+	.get_checkpoint = lite_get_checkpoint,
+	.get_app = lite_get_app,
+	.list_apps = lite_list_apps,
+	.partition_states = lite_partition_states,
+	.check_writable = lite_check_writable,
+};
