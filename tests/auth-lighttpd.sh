@@ -6,9 +6,8 @@
 # secrets kept out of the logs, and the credentials file rewritten under
 # load without one request failing that should pass.
 . "$abs_top_srcdir/tests/lib.sh"
+need lighttpd curl openssl sqlite3
 SIGN=$abs_top_srcdir/tests/sign.sh
-
-command -v lighttpd >/dev/null || { echo "lighttpd is required"; exit 1; }
 
 AK_A=AKPROJECTA0000000001 SK_A='skA/secret+Key=0123456789'
 AK_B=AKPROJECTB0000000002 SK_B=skB-secret-0123456789

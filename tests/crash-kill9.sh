@@ -10,6 +10,7 @@
 # fresh acknowledgements before it kills, so it always kills mid-stream.
 export LC_ALL=C
 . "$abs_top_srcdir/tests/lib.sh"
+need cgi-fcgi lighttpd curl sqlite3
 
 CYCLES=${KILL_CYCLES:-20}
 WRITERS=4

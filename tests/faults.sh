@@ -12,6 +12,7 @@
 # needs the service to run unprivileged, since root writes through file
 # modes: it runs as nobody via setpriv.
 . "$abs_top_srcdir/tests/lib.sh"
+need cgi-fcgi sqlite3 prlimit setpriv
 
 MNT=
 unmount() {

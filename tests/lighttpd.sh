@@ -6,6 +6,7 @@
 # curl goes through every endpoint once and one error of each kind.
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need lighttpd curl sqlite3 python3
 
 write_lighttpd_conf '(
 	"/dis/" => ((
