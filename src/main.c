@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "log.h"
 #include "server.h"
@@ -245,6 +246,8 @@ main(int argc, char *argv[])
 		fd = 0;
 	if (fd == NO_SOCKET) {
 		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		/* A start per request: its warning would drown the log. */
+		auth_warn_hourly();
 		rc = server_cgi(&cfg);
 	}
 	else if (fd == SOCKET_ERROR)
