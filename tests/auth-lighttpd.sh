@@ -183,10 +183,28 @@ for secret in "$SK_A" "$SK_B" "$TOK_A" "$TOK_B" "Signature=" "Credential="; do
 	else pass; fi
 done
 
+# until_token TOKEN PROJECT: waits until the service takes TOKEN for
+# PROJECT, i.e. the file that names it is in use; false if it never does.
+until_token() {
+	local code
+	for _ in $(seq $((WAIT_STEPS * 2))); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' \
+		    -H "X-Auth-Token: $1" "$URL/v2/$2/apps")
+		[ "$code" = 200 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # Reload under load: the credentials file is rewritten (in place and by
 # rename) and SIGHUP sent while requests of proj-a's credentials keep
-# coming; every one of them must pass.
+# coming; every one of them must pass. Each round waits until its file is
+# in use (its extra token works) before the next: a file renamed into place
+# but not yet noticed, then rewritten in place, is a new inode and read at
+# once, even half-written (CI once saw one refused request from that), and
+# a SIGHUP handled late would read the next round's half-written file.
 CONTEXT="reload under load"
+mkfifo "$TMP/pause"
 load() {
 	local n=0 bad=0 kind=$1
 	while [ ! -e "$TMP/stop" ]; do
@@ -211,12 +229,13 @@ for round in $(seq 12); do
 	extra="token tokExtra-$round proj-c"
 	case $((round % 3)) in
 	0)	# in place, in two writes with a pause: an editor's slow save.
-		# printf is a builtin, so the pause is the sleep and no fork:
-		# a gap past the 1 s settle time would let any reader take the
-		# half-written file for finished.
+		# Builtins only (the pause is read's timeout on a fifo nobody
+		# writes), so no fork stretches the gap past the 1 s settle
+		# time, which would let any reader take the half-written file
+		# for finished.
 		content=$(write_credentials "$extra")
 		printf '%s' "${content:0:100}" >"$CREDS"
-		sleep 0.1
+		read -r -t 0.1 <>"$TMP/pause"
 		printf '%s\n' "${content:100}" >>"$CREDS" ;;
 	1)	# by rename, as doc/credentials-format.md recommends
 		write_credentials "$extra" >"$CREDS.new"
@@ -230,7 +249,7 @@ for round in $(seq 12); do
 		printf '%s\n' "$content" >"$CREDS"
 		kill -HUP "$SERVER_PID" ;;
 	esac
-	sleep 0.6
+	until_token "tokExtra-$round" proj-c || fail "round $round: never in use"
 done
 touch "$TMP/stop"
 wait "$l1" "$l2"
@@ -256,9 +275,7 @@ this line is nonsense
 CREDS2
 mv "$CREDS.new" "$CREDS"
 kill -HUP "$SERVER_PID"
-sleep 0.3
-http GET "$URL/v2/proj-a/apps" '' -H "X-Auth-Token: tokNew-0123456789abcdef"
-expect_status 200
+until_token tokNew-0123456789abcdef proj-a || fail "tokNew never in use"
 http GET "$URL/v2/proj-a/apps" '' -H "X-Auth-Token: $TOK_B"
 expect_status 441; expect_code DIS.4114
 http GET "$URL/v2/proj-a/apps" '' -H "X-Auth-Token: tokBroken-0123456789"
