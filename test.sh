@@ -91,9 +91,10 @@ stage_valgrind() {
 		broken valgrind "build failed"
 		return
 	fi
-	logs=$dir/valgrind-logs
-	mkdir -p "$logs"
-	# Some tests run the binary as nobody; its log goes here too.
+	# Some tests run the binary as nobody; its log goes here too, so not
+	# below the tree, which nobody may not reach (a clone in /root or in
+	# a home directory, 0700 on Debian 12).
+	logs=$(mktemp -d "${TMPDIR:-/tmp}/dis-checkpoint-valgrind.XXXXXX")
 	chmod 1777 "$logs"
 	# Only the shell tests run the binary; %p gives one log per process.
 	(cd "$dir" &&
@@ -123,6 +124,7 @@ stage_valgrind() {
 		total_fail=$((total_fail + 1))
 		rc=1
 	fi
+	rm -rf "$logs"
 	stage_time valgrind "$t0"
 }
 
