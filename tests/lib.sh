@@ -111,7 +111,8 @@ release_write_lock() {
 
 # A TCP port nobody listens on right now, for a web server under test.
 free_port() {
-	local port claims=${TMPDIR:-/tmp}/dis-test-ports
+	# Per user: another user's claims directory is not writable to us.
+	local port claims=${TMPDIR:-/tmp}/dis-test-ports-$(id -u)
 	mkdir -p "$claims"
 	while :; do
 		# Below the kernel's ephemeral range (32768-60999), so no client
