@@ -12,22 +12,6 @@
 
 #include "handlers.h"
 
-static const struct field_use create_fields[] = {
-	{ FIELD_APP, true },
-};
-
-static const struct field_use list_fields[] = {
-	{ FIELD_STREAM, false },
-	{ FIELD_START_APP, false },
-	{ FIELD_APP_LIMIT, false },
-};
-
-static const struct field_use state_fields[] = {
-	{ FIELD_START_PARTITION, false },
-	{ FIELD_CHECKPOINT_TYPE, true },
-	{ FIELD_STATE_LIMIT, false },
-};
-
 #define DEFAULT_APP_LIMIT	10
 #define DEFAULT_STATE_LIMIT	100
 
@@ -97,8 +81,7 @@ handle_create_app(struct service *svc, struct call *call,
 	struct write_op	 op = { 0 };
 	char		 app_id[33];
 
-	if (!validate_json(call->body, create_fields, NFIELDS(create_fields), p,
-	    resp))
+	if (!validate_json(call->body, FIELDS_CREATE_APP, p, resp))
 		return;
 	if (new_app_id(app_id) == -1) {
 		response_error(resp, DIS_ERR_INTERNAL, NULL);
@@ -142,8 +125,8 @@ handle_list_apps(struct service *svc, struct call *call, struct response *resp)
 	bool		 more;
 
 	p->limit = DEFAULT_APP_LIMIT;
-	if (!validate_query(call->query, call->nquery, list_fields,
-	    NFIELDS(list_fields), p, resp))
+	if (!validate_query(call->query, call->nquery, FIELDS_LIST_APPS, p,
+	    resp))
 		return;
 	if ((apps = json_array()) == NULL) {
 		response_error(resp, DIS_ERR_INTERNAL, NULL);
@@ -208,8 +191,8 @@ handle_consumption_state(struct service *svc, struct call *call,
 	p->limit = DEFAULT_STATE_LIMIT;
 	if (!validate_value(FIELD_STREAM, call->path_stream, p, resp) ||
 	    !validate_value(FIELD_APP, call->path_app, p, resp) ||
-	    !validate_query(call->query, call->nquery, state_fields,
-	    NFIELDS(state_fields), p, resp))
+	    !validate_query(call->query, call->nquery,
+	    FIELDS_CONSUMPTION_STATE, p, resp))
 		return;
 	if ((states = json_array()) == NULL) {
 		response_error(resp, DIS_ERR_INTERNAL, NULL);

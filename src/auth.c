@@ -342,20 +342,19 @@ char *
 auth_canonical_request(const struct request *req, const char *signed_headers,
     bool strip_port)
 {
-	char		*out = NULL, body_hash[HEX_SHA256_LEN + 1];
-	const char	*hash = NULL;
+	char		*out = NULL, hash[HEX_SHA256_LEN + 1];
 	size_t		 len;
 	int		 rc;
 	FILE		*f;
 
-	if (signs_header(signed_headers, "x-sdk-content-sha256"))
-		hash = request_header(req, "x-sdk-content-sha256");
-	if (hash == NULL) {
-		if (sha256_hex(req->body ? req->body : "", req->body_len,
-		    body_hash) == -1)
-			return NULL;
-		hash = body_hash;
-	}
+	/*
+	 * The body as received, always: X-Sdk-Content-Sha256 is only a
+	 * header. The Go SDK signs it with the empty body's hash while it
+	 * signs the real body here, and taking its word would leave the body
+	 * outside the signature. So "UNSIGNED-PAYLOAD" never matches either.
+	 */
+	if (sha256_hex(req->body ? req->body : "", req->body_len, hash) == -1)
+		return NULL;
 	if ((f = open_memstream(&out, &len)) == NULL)
 		return NULL;
 	fprintf(f, "%s\n", req->method_name);
@@ -553,6 +552,15 @@ has_port(const struct request *req)
 	return host[0] != '[' || colon[-1] == ']';
 }
 
+/* What a client that leaves its body unsigned says, so the error can. */
+static bool
+unsigned_payload(const struct request *req)
+{
+	const char	*v = request_header(req, "x-sdk-content-sha256");
+
+	return v != NULL && strcmp(v, "UNSIGNED-PAYLOAD") == 0;
+}
+
 static enum dis_err
 check_signature(const struct dis_config *cfg, const struct cred_set *set,
     const struct request *req, const char *project, time_t now,
@@ -598,8 +606,12 @@ check_signature(const struct dis_config *cfg, const struct cred_set *set,
 	*detail = "Signature: does not match the request";
 	if (!signature_matches(req, &a, c, sdk_date, false) &&
 	    !(signs_header(a.signed_headers, "host") && has_port(req) &&
-	    signature_matches(req, &a, c, sdk_date, true)))
+	    signature_matches(req, &a, c, sdk_date, true))) {
+		if (unsigned_payload(req))
+			*detail = "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD is "
+			    "not accepted, the body must be signed";
 		goto done;
+	}
 	err = DIS_ERR_RBAC;
 	*detail = "the credential is not allowed on this project";
 	if (!cred_allows(c, project))

@@ -29,8 +29,9 @@ enum dis_err	 auth_check(const struct dis_config *, const struct cred_set *,
 
 /*
  * The canonical request for the given SignedHeaders (";"-joined), with the
- * Host header as sent or without its ":port". NULL: out of memory, or a
- * signed header the request does not carry.
+ * Host header as sent or without its ":port", ending in the SHA-256 of the
+ * body received (whatever X-Sdk-Content-Sha256 says). NULL: out of memory,
+ * or a signed header the request does not carry.
  */
 char		*auth_canonical_request(const struct request *,
 		    const char *signed_headers, bool strip_port);

@@ -10,30 +10,6 @@
 
 #include "handlers.h"
 
-static const struct field_use add_fields[] = {
-	{ FIELD_STREAM, true },
-	{ FIELD_APP, true },
-	{ FIELD_PARTITION, true },
-	{ FIELD_SEQUENCE, true },
-	{ FIELD_METADATA, false },
-	{ FIELD_CHECKPOINT_TYPE, true },
-};
-
-static const struct field_use query_fields[] = {
-	{ FIELD_STREAM, true },
-	{ FIELD_APP, true },
-	{ FIELD_PARTITION, true },
-	{ FIELD_CHECKPOINT_TYPE, true },
-};
-
-/* The Python SDK leaves checkpoint_type out of a delete. */
-static const struct field_use delete_fields[] = {
-	{ FIELD_STREAM, true },
-	{ FIELD_APP, true },
-	{ FIELD_PARTITION, false },
-	{ FIELD_CHECKPOINT_TYPE, false },
-};
-
 static struct checkpoint_key
 key_of(const struct params *p)
 {
@@ -55,7 +31,7 @@ handle_add_checkpoint(struct service *svc, struct call *call,
 	struct params	*p = &call->params;
 	struct write_op	 op = { 0 };
 
-	if (!validate_json(call->body, add_fields, NFIELDS(add_fields), p, resp))
+	if (!validate_json(call->body, FIELDS_ADD_CHECKPOINT, p, resp))
 		return;
 	op.kind = WRITE_COMMIT_CHECKPOINT;
 	op.key = key_of(p);
@@ -74,8 +50,8 @@ handle_query_checkpoint(struct service *svc, struct call *call,
 	long long		 sequence;
 	char			*metadata, number[24];
 
-	if (!validate_query(call->query, call->nquery, query_fields,
-	    NFIELDS(query_fields), p, resp))
+	if (!validate_query(call->query, call->nquery, FIELDS_QUERY_CHECKPOINT,
+	    p, resp))
 		return;
 	key = key_of(p);
 	err = store_get_checkpoint(svc->store, &key, &sequence, &metadata);
@@ -95,8 +71,8 @@ handle_delete_checkpoint(struct service *svc, struct call *call,
 {
 	struct write_op	 op = { 0 };
 
-	if (!validate_query(call->query, call->nquery, delete_fields,
-	    NFIELDS(delete_fields), &call->params, resp))
+	if (!validate_query(call->query, call->nquery, FIELDS_DELETE_CHECKPOINT,
+	    &call->params, resp))
 		return;
 	op.kind = WRITE_DELETE_CHECKPOINTS;
 	op.key = key_of(&call->params);

@@ -1,7 +1,8 @@
 /*
- * conf.c: one table of settings. The file, the environment and the -o flag
- * all go through conf_set, so a key means the same wherever it is given,
- * and every mistake names the key (and the line) at fault.
+ * conf.c: one table of settings, and one of words for each setting that
+ * takes words. The file, the environment and the -o flag all go through
+ * conf_set, so a key means the same wherever it is given, and every
+ * mistake names the key (and the line) at fault and the words it takes.
  */
 #include "config.h"
 
@@ -33,6 +34,57 @@ struct setting {
 
 #define AT(field)	offsetof(struct dis_config, field)
 
+/* A word a setting takes and the value it stands for; case aside. */
+struct word {
+	const char	*text;
+	int		 value;
+	bool		 alias;		/* taken, not named in errors */
+};
+
+static const struct word bool_words[] = {
+	{ "on", true, false }, { "off", false, false },
+	{ "yes", true, true }, { "true", true, true }, { "1", true, true },
+	{ "no", false, true }, { "false", false, true }, { "0", false, true },
+	{ NULL, 0, false }
+};
+static const struct word sync_words[] = {
+	{ "full", true, false }, { "normal", false, false }, { NULL, 0, false }
+};
+static const struct word log_words[] = {
+	{ "auto", LOG_AUTO, false }, { "stderr", LOG_STDERR, false },
+	{ "fastcgi", LOG_FASTCGI, false }, { NULL, 0, false }
+};
+/* SQLite's journal modes that survive a crash, passed on as given. */
+static const struct word journal_words[] = {
+	{ "wal", 0, false }, { "delete", 0, false }, { "truncate", 0, false },
+	{ "persist", 0, false }, { NULL, 0, false }
+};
+static const struct word auth_words[] = {
+	{ "none", AUTH_NONE, false }, { "token", AUTH_TOKEN, false },
+	{ "aksk", AUTH_AKSK, false }, { "any", AUTH_ANY, false },
+	{ NULL, 0, false }
+};
+
+/* The words of a kind that takes words; NULL for the others. */
+static const struct word *
+words_of(enum kind kind)
+{
+	switch (kind) {
+	case K_BOOL:
+		return bool_words;
+	case K_SYNC:
+		return sync_words;
+	case K_JOURNAL:
+		return journal_words;
+	case K_LOG:
+		return log_words;
+	case K_AUTH:
+		return auth_words;
+	default:
+		return NULL;
+	}
+}
+
 static const struct setting settings[] = {
 	{ "database", K_STRING, AT(database), 0, 0 },
 	{ "base_path", K_STRING, AT(base_path), 0, 0 },
@@ -51,6 +103,14 @@ static const struct setting settings[] = {
 	{ "credentials", K_STRING, AT(credentials), 0, 0 },
 	{ "auth_regions", K_STRING, AT(auth_regions), 0, 0 },
 	{ "auth_clock_skew", K_INT, AT(auth_clock_skew), 0, 86400 },
+
+	{ "socket_mode", K_STRING, AT(socket_mode), 0, 0 },
+	{ "socket_group", K_STRING, AT(socket_group), 0, 0 },
+	{ "allow_addresses", K_STRING, AT(allow_addresses), 0, 0 },
+	{ "allow_users", K_STRING, AT(allow_users), 0, 0 },
+	{ "metrics", K_BOOL, AT(metrics), 0, 0 },
+	{ "metrics_allow", K_STRING, AT(metrics_allow), 0, 0 },
+	{ "metrics_token", K_STRING, AT(metrics_token), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -78,8 +138,9 @@ conf_init(struct dis_config *c)
 	c->credentials = strdup(DEFAULT_CREDENTIALS);
 	c->auth_regions = strdup("");
 	c->auth_clock_skew = 900;
+	c->metrics_allow = strdup("127.0.0.0/8, ::1");
 	return c->database && c->base_path && c->journal_mode &&
-	    c->credentials && c->auth_regions ? 0 : -1;
+	    c->credentials && c->auth_regions && c->metrics_allow ? 0 : -1;
 }
 
 static int
@@ -94,17 +155,32 @@ parse_number(const char *value, long long min, long long max, long long *out)
 }
 
 static int
-parse_bool(const char *value, bool *out)
+parse_word(const struct word *words, const char *value, int *out)
 {
-	if (strcasecmp(value, "on") == 0 || strcasecmp(value, "yes") == 0 ||
-	    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
-		*out = true;
-	else if (strcasecmp(value, "off") == 0 || strcasecmp(value, "no") == 0 ||
-	    strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
+	for (; words->text != NULL; words++)
+		if (strcasecmp(value, words->text) == 0) {
+			*out = words->value;
+			return 0;
+		}
+	return -1;
+}
+
+/* "a, b or c": the words of a list that are not aliases. */
+static void
+name_words(const struct word *words, char *buf, size_t size)
+{
+	const struct word	*w, *next;
+	size_t			 len = 0;
+
+	buf[0] = '\0';
+	for (w = words; w->text != NULL; w = next) {
+		for (next = w + 1; next->text != NULL && next->alias; next++)
+			;
+		if (w->alias || len >= size)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    w == words ? "" : next->text == NULL ? " or " : ", ", w->text);
+	}
 }
 
 static int
@@ -124,16 +200,23 @@ conf_set(struct dis_config *c, const char *key, const char *value,
     char *err, size_t errlen)
 {
 	const struct setting	*s = NULL;
-	char			*field;
+	const struct word	*words;
+	char			*field, named[128];
 	long long		 n;
 	size_t			 i;
-	int			 rc = -1;
+	int			 rc = -1, word = 0;
 
 	for (i = 0; i < NSETTINGS && s == NULL; i++)
 		if (strcmp(settings[i].key, key) == 0)
 			s = &settings[i];
 	if (s == NULL) {
 		snprintf(err, errlen, "unknown setting \"%s\"", key);
+		return -1;
+	}
+	if ((words = words_of(s->kind)) != NULL &&
+	    parse_word(words, value, &word) == -1) {
+		name_words(words, named, sizeof(named));
+		snprintf(err, errlen, "%s: \"%s\" is not %s", key, value, named);
 		return -1;
 	}
 	field = (char *)c + s->offset;
@@ -150,72 +233,41 @@ conf_set(struct dis_config *c, const char *key, const char *value,
 			*(size_t *)field = (size_t)n;
 		break;
 	case K_BOOL:
-		rc = parse_bool(value, (bool *)field);
-		break;
 	case K_SYNC:
+		*(bool *)field = word;
 		rc = 0;
-		if (strcasecmp(value, "full") == 0)
-			*(bool *)field = true;
-		else if (strcasecmp(value, "normal") == 0)
-			*(bool *)field = false;
-		else
-			rc = -1;
-		break;
-	case K_LOG:
-		rc = 0;
-		if (strcasecmp(value, "auto") == 0)
-			*(enum log_target *)field = LOG_AUTO;
-		else if (strcasecmp(value, "stderr") == 0)
-			*(enum log_target *)field = LOG_STDERR;
-		else if (strcasecmp(value, "fastcgi") == 0)
-			*(enum log_target *)field = LOG_FASTCGI;
-		else
-			rc = -1;
 		break;
 	case K_JOURNAL:
-		rc = strcasecmp(value, "wal") == 0 ||
-		    strcasecmp(value, "delete") == 0 ||
-		    strcasecmp(value, "truncate") == 0 ||
-		    strcasecmp(value, "persist") == 0 ?
-		    set_string((char **)field, value) : -1;
+		rc = set_string((char **)field, value);
+		break;
+	case K_LOG:
+		*(enum log_target *)field = (enum log_target)word;
+		rc = 0;
 		break;
 	case K_AUTH:
+		*(enum auth_mode *)field = (enum auth_mode)word;
 		rc = 0;
-		if (strcasecmp(value, "none") == 0)
-			*(enum auth_mode *)field = AUTH_NONE;
-		else if (strcasecmp(value, "token") == 0)
-			*(enum auth_mode *)field = AUTH_TOKEN;
-		else if (strcasecmp(value, "aksk") == 0)
-			*(enum auth_mode *)field = AUTH_AKSK;
-		else if (strcasecmp(value, "any") == 0)
-			*(enum auth_mode *)field = AUTH_ANY;
-		else
-			rc = -1;
 		break;
 	}
 	if (rc != 0) {
 		if (s->kind == K_INT || s->kind == K_SIZE)
 			snprintf(err, errlen, "%s: \"%s\" is not a number from "
 			    "%lld to %lld", key, value, s->min, s->max);
-		else if (s->kind == K_BOOL)
-			snprintf(err, errlen, "%s: \"%s\" is not on or off",
-			    key, value);
-		else if (s->kind == K_SYNC)
-			snprintf(err, errlen, "%s: \"%s\" is not full or normal",
-			    key, value);
-		else if (s->kind == K_LOG)
-			snprintf(err, errlen, "%s: \"%s\" is not auto, stderr or "
-			    "fastcgi", key, value);
-		else if (s->kind == K_JOURNAL)
-			snprintf(err, errlen, "%s: \"%s\" is not wal, delete, "
-			    "truncate or persist", key, value);
-		else if (s->kind == K_AUTH)
-			snprintf(err, errlen, "%s: \"%s\" is not none, token, "
-			    "aksk or any", key, value);
 		else
 			snprintf(err, errlen, "%s: out of memory", key);
 	}
 	return rc;
+}
+
+const char *
+conf_auth_name(enum auth_mode mode)
+{
+	const struct word	*w;
+
+	for (w = auth_words; w->text != NULL; w++)
+		if (w->value == (int)mode)
+			return w->text;
+	return "?";
 }
 
 int
@@ -284,5 +336,11 @@ conf_free(struct dis_config *c)
 	free(c->journal_mode);
 	free(c->credentials);
 	free(c->auth_regions);
+	free(c->socket_mode);
+	free(c->socket_group);
+	free(c->allow_addresses);
+	free(c->allow_users);
+	free(c->metrics_allow);
+	free(c->metrics_token);
 	memset(c, 0, sizeof(*c));
 }

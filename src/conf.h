@@ -40,6 +40,13 @@ struct dis_config {
 	char	*credentials;	/* the credentials file */
 	char	*auth_regions;	/* regions accepted in a Credential; "" any */
 	int	 auth_clock_skew; /* seconds X-Sdk-Date may be off */
+	char	*socket_mode;	/* octal, of a socket we create; NULL 0660 */
+	char	*socket_group;	/* of a socket we create; NULL ours */
+	char	*allow_addresses; /* TCP peers; NULL loopback (peer.c) */
+	char	*allow_users;	/* unix peers' uids; NULL any (peer.c) */
+	bool	 metrics;	/* serve GET /metrics */
+	char	*metrics_allow;	/* client addresses it is open to */
+	char	*metrics_token;	/* or a Bearer token; NULL or "" none */
 };
 
 #define CONF_ENV_PREFIX	"DIS_CHECKPOINT_"
@@ -50,6 +57,8 @@ int	 conf_set(struct dis_config *, const char *key, const char *value,
 int	 conf_load_file(struct dis_config *, const char *path, char *err,
 	    size_t errlen);
 int	 conf_load_env(struct dis_config *, char *err, size_t errlen);
+/* The word that sets an auth mode ("none", "token", ...); static. */
+const char *conf_auth_name(enum auth_mode);
 void	 conf_free(struct dis_config *);
 
 #endif

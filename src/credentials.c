@@ -25,7 +25,7 @@
 
 #include "credentials.h"
 #include "log.h"
-#include "validate.h"
+#include "names.h"
 
 #define LINE_MAX_LEN	8192
 
@@ -126,7 +126,7 @@ parse_projects(char *text, struct cred *c)
 	for (p = text;; p = comma + 1) {
 		if ((comma = strchr(p, ',')) != NULL)
 			*comma = '\0';
-		if (!validate_is_project(p))
+		if (!name_is_project(p))
 			return "a project is not \"*\" or 1-64 characters of "
 			    "A-Za-z0-9_-";
 		grown = realloc(c->projects, (c->nprojects + 1) * sizeof(*grown));

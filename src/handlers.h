@@ -34,5 +34,14 @@ handler_fn	 handle_list_apps;
 handler_fn	 handle_delete_app;
 handler_fn	 handle_consumption_state;
 handler_fn	 handle_health;
+handler_fn	 handle_metrics;
+
+/*
+ * At start: checks the metrics_* settings (-1 with err filled when
+ * metrics_allow has an entry that is no address) and turns recording on
+ * when metrics = on.
+ */
+int		 metrics_setup(const struct dis_config *, char *err,
+		    size_t errlen);
 
 #endif

@@ -1,13 +1,18 @@
 /*
  * main.c: flags, configuration and the choice of mode. FastCGI when given
- * a socket path, a systemd socket (LISTEN_FDS) or a listening socket on
- * fd 0 (spawn-fcgi, lighttpd bin-path, mod_fcgid); plain CGI otherwise.
+ * a socket (a unix path or HOST:PORT), a systemd socket (LISTEN_FDS) or a
+ * listening socket on fd 0 (spawn-fcgi, lighttpd bin-path, mod_fcgid);
+ * plain CGI otherwise. It creates the sockets it is asked for, with their
+ * mode and group, and builds the peer policy (peer.c) for the listener.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +24,9 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "handlers.h"
 #include "log.h"
+#include "peer.h"
 #include "server.h"
 
 #ifndef SYSCONF_FILE
@@ -42,7 +49,8 @@ usage(FILE *f)
 	    "\n"
 	    "  -c, --config FILE     read settings from FILE\n"
 	    "  -d, --database PATH   the SQLite database (database=)\n"
-	    "  -s, --socket PATH     serve FastCGI on this unix socket (socket=)\n"
+	    "  -s, --socket PATH     serve FastCGI on this unix socket, or on\n"
+	    "                        HOST:PORT over TCP (socket=)\n"
 	    "  -t, --threads N       requests served at once (threads=)\n"
 	    "  -o, --set KEY=VALUE   any setting of dis-checkpoint.conf(5)\n"
 	    "  -h, --help            this text\n"
@@ -110,23 +118,96 @@ systemd_socket(void)
 	return is_listening(3) ? 3 : SOCKET_ERROR;
 }
 
+/* What a unix socket we create gets: socket_mode and socket_group. */
+struct socket_access {
+	mode_t	 mode;
+	gid_t	 gid;		/* (gid_t)-1: our own */
+};
+
+/*
+ * World-writable lets every local user talk to the service; that takes a
+ * list of allowed users to be safe.
+ */
+static int
+socket_access(const struct dis_config *cfg, struct socket_access *a)
+{
+	const struct group	*gr;
+	const char		*v;
+	char			*end;
+	unsigned long		 n;
+
+	a->mode = 0660;
+	a->gid = (gid_t)-1;
+	/* Empty, as in "socket_group =", means the default. */
+	if ((v = cfg->socket_mode) != NULL && *v != '\0') {
+		errno = 0;
+		n = strtoul(v, &end, 8);
+		if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+		    n > 0777) {
+			log_message("socket_mode: \"%s\" is not an octal mode "
+			    "such as 0660", v);
+			return -1;
+		}
+		if ((n & S_IWOTH) != 0 && (cfg->allow_users == NULL ||
+		    *cfg->allow_users == '\0')) {
+			log_message("socket_mode: %s lets every local user "
+			    "connect; give the web server's group with "
+			    "socket_group, or set allow_users", v);
+			return -1;
+		}
+		a->mode = (mode_t)n;
+	}
+	if ((v = cfg->socket_group) != NULL && *v != '\0') {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (isdigit((unsigned char)*v) && *end == '\0' && errno == 0 &&
+		    n < (gid_t)-1)
+			a->gid = (gid_t)n;
+		else if ((gr = getgrnam(v)) != NULL)
+			a->gid = gr->gr_gid;
+		else {
+			log_message("socket_group: no group \"%s\"", v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+unix_address(struct sockaddr_un *sun, const char *path, const char *suffix)
+{
+	int	 n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s%s", path,
+	    suffix);
+	if (n < 0 || (size_t)n >= sizeof(sun->sun_path)) {
+		log_message("%s: socket path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Binds our own socket rather than FCGX_OpenSocket, which unlinks a socket
  * in use and exit()s on errors. A socket that still answers is left alone.
+ * It is bound under a name of its own, given its mode and group, and
+ * renamed into place once it listens: whoever sees the file can connect,
+ * and only with the permissions asked for.
  */
 static int
-unix_socket(const char *path)
+unix_socket(const char *path, const struct socket_access *a)
 {
-	struct sockaddr_un	 sun;
+	struct sockaddr_un	 sun, temp;
+	const char		*failed = NULL;
+	char			 suffix[32];
 	int			 fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_message("%s: socket path too long", path);
+	snprintf(suffix, sizeof(suffix), ".%ld.new", (long)getpid());
+	if (unix_address(&sun, path, "") == -1 ||
+	    unix_address(&temp, path, suffix) == -1)
 		return SOCKET_ERROR;
-	}
-	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return SOCKET_ERROR;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
@@ -134,14 +215,130 @@ unix_socket(const char *path)
 		close(fd);
 		return SOCKET_ERROR;
 	}
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 1024) == -1) {
-		log_message("%s: %s", path, strerror(errno));
+	unlink(temp.sun_path);
+	if (bind(fd, (struct sockaddr *)&temp, sizeof(temp)) == -1)
+		failed = "socket";
+	else if (chmod(temp.sun_path, a->mode) == -1)
+		failed = "socket_mode";
+	else if (a->gid != (gid_t)-1 &&
+	    chown(temp.sun_path, (uid_t)-1, a->gid) == -1)
+		failed = "socket_group";
+	else if (listen(fd, 1024) == -1 || rename(temp.sun_path, path) == -1)
+		failed = "socket";
+	if (failed != NULL) {
+		log_message("%s: %s: %s", failed, path, strerror(errno));
+		unlink(temp.sun_path);
 		close(fd);
 		return SOCKET_ERROR;
 	}
 	return fd;
+}
+
+/*
+ * "HOST:PORT" or "[IPV6]:PORT" names a TCP listener: a value without a
+ * slash whose last colon is followed by digits only. Anything else is a
+ * unix socket path ("./a:1" for such a file in the current directory).
+ */
+static bool
+tcp_address(const char *value, char *host, size_t hostlen, const char **port)
+{
+	const char	*colon = strrchr(value, ':'), *p;
+	size_t		 n;
+
+	if (strchr(value, '/') != NULL || colon == NULL || colon[1] == '\0')
+		return false;
+	for (p = colon + 1; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	n = (size_t)(colon - value);
+	if (n >= 2 && value[0] == '[' && value[n - 1] == ']') {
+		value++;
+		n -= 2;
+	}
+	if (n >= hostlen)
+		n = hostlen - 1;
+	memcpy(host, value, n);
+	host[n] = '\0';
+	*port = colon + 1;
+	return true;
+}
+
+static int
+tcp_socket(const char *value, const char *host, const char *port)
+{
+	struct addrinfo	 hints, *ai;
+	int		 fd, rc, yes = 1;
+
+	if (*host == '\0') {
+		log_message("socket: \"%s\" names no host; for every "
+		    "interface say 0.0.0.0%s or [::]%s", value, value, value);
+		return SOCKET_ERROR;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		log_message("socket: %s: %s", value, gai_strerror(rc));
+		return SOCKET_ERROR;
+	}
+	/* A restarted service binds at once, whatever TIME_WAIT remains. */
+	if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 1024) == -1) {
+		log_message("socket: %s: %s", value, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		fd = SOCKET_ERROR;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/*
+ * The socket named by the socket key. The server unlinks cfg->socket when
+ * it stops; an address is no file, so it is taken out of cfg.
+ */
+static int
+own_socket(struct dis_config *cfg)
+{
+	struct socket_access	 a;
+	char			 host[256];
+	const char		*port;
+	int			 fd;
+
+	if (tcp_address(cfg->socket, host, sizeof(host), &port)) {
+		fd = tcp_socket(cfg->socket, host, port);
+		free(cfg->socket);
+		cfg->socket = NULL;
+		return fd;
+	}
+	if (socket_access(cfg, &a) == -1)
+		return SOCKET_ERROR;
+	return unix_socket(cfg->socket, &a);
+}
+
+/*
+ * Serves FastCGI on fd for the peers the policy lets in. libfcgi would
+ * apply its own reading of FCGI_WEB_SERVER_ADDRS (IPv4 only, unlogged) in
+ * accept, before the policy sees the peer; the policy has read it.
+ */
+static int
+serve(const struct dis_config *cfg, int fd)
+{
+	struct peer_policy	*peers;
+	char			 err[512];
+	int			 rc;
+
+	if ((peers = peer_policy_new(cfg, fd, err, sizeof(err))) == NULL) {
+		log_message("%s", err);
+		return 1;
+	}
+	unsetenv("FCGI_WEB_SERVER_ADDRS");
+	rc = server_fastcgi(cfg, fd, peers);
+	peer_policy_free(peers);
+	return rc;
 }
 
 int
@@ -225,6 +422,11 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
+	if (metrics_setup(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "dis-checkpoint: %s\n", err);
+		conf_free(&cfg);
+		return 1;
+	}
 
 	/* Writes to a web server that went away fail with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
@@ -241,7 +443,7 @@ main(int argc, char *argv[])
 	server_signals(&stop);
 	sigprocmask(SIG_BLOCK, &stop, &unblocked);
 	if (cfg.socket != NULL)
-		fd = unix_socket(cfg.socket);
+		fd = own_socket(&cfg);
 	else if ((fd = systemd_socket()) == NO_SOCKET && is_listening(0))
 		fd = 0;
 	if (fd == NO_SOCKET) {
@@ -253,7 +455,7 @@ main(int argc, char *argv[])
 	else if (fd == SOCKET_ERROR)
 		rc = 1;
 	else
-		rc = server_fastcgi(&cfg, fd);
+		rc = serve(&cfg, fd);
 	/*
 	 * The server unlinked its socket when told to stop; unlinking here,
 	 * later, could remove the socket of a new instance started meanwhile.

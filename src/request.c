@@ -154,15 +154,17 @@ int
 request_from_env(struct request *r, char *const *envp)
 {
 	const char	*method = env_value(envp, "REQUEST_METHOD");
+	const char	*addr = env_value(envp, "REMOTE_ADDR");
 
 	memset(r, 0, sizeof(*r));
 	r->method = http_method_of(method);
 	r->method_name = strdup(method ? method : "");
 	r->path = raw_path(envp);
 	r->query = raw_query(envp);
+	r->remote_addr = strdup(addr ? addr : "");
 	parse_content_length(r, env_value(envp, "CONTENT_LENGTH"));
 	if (r->method_name == NULL || r->path == NULL || r->query == NULL ||
-	    copy_headers(r, envp) == -1) {
+	    r->remote_addr == NULL || copy_headers(r, envp) == -1) {
 		request_free(r);
 		return -1;
 	}
@@ -257,6 +259,7 @@ request_free(struct request *r)
 	free(r->method_name);
 	free(r->path);
 	free(r->query);
+	free(r->remote_addr);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }

@@ -29,6 +29,8 @@ struct request {
 	char		*method_name;	/* as sent; "" when missing */
 	char		*path;		/* raw, undecoded, without the query */
 	char		*query;		/* raw query string, "" when none */
+	char		*remote_addr;	/* REMOTE_ADDR, the web server's word
+					   for the client; "" when none */
 	struct header	*headers;	/* HTTP_* and CONTENT_TYPE */
 	size_t		 nheaders;
 	long long	 content_length; /* -1 when absent or empty */

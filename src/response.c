@@ -37,6 +37,16 @@ response_empty(struct response *resp, int status)
 	resp->status = status;
 }
 
+void
+response_text(struct response *resp, int status, const char *content_type,
+    char *body)
+{
+	response_free(resp);
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = body;
+}
+
 /* Takes the reference to json. */
 int
 response_json(struct response *resp, int status, json_t *json)
@@ -90,6 +100,8 @@ error_body(const struct response *resp)
 /*
  * Renders the whole CGI response into one buffer. A body is sent only with
  * a Content-Type; 201 and 204 carry "Content-Length: 0" and nothing else.
+ * Every answer is rendered once, when it is final (a deferred write's after
+ * its commit), so this is where the request is counted.
  */
 char *
 response_render(struct response *resp, int retry_after, size_t *len)
@@ -99,6 +111,7 @@ response_render(struct response *resp, int retry_after, size_t *len)
 	size_t	 blen, hlen;
 	int	 n;
 
+	metrics_observe(&resp->mark, resp->status, resp->error);
 	if (resp->error != DIS_OK && resp->body == NULL &&
 	    (resp->body = error_body(resp)) == NULL)
 		return NULL;
@@ -113,7 +126,8 @@ response_render(struct response *resp, int retry_after, size_t *len)
 		    "Retry-After: %d\r\n", retry_after);
 	if (blen > 0)
 		n += snprintf(head + n, sizeof(head) - (size_t)n,
-		    "Content-Type: application/json\r\n");
+		    "Content-Type: %s\r\n", resp->content_type ?
+		    resp->content_type : "application/json");
 	n += snprintf(head + n, sizeof(head) - (size_t)n,
 	    "Content-Length: %zu\r\n\r\n", blen);
 	hlen = (size_t)n;
@@ -140,10 +154,14 @@ response_settle(struct response *resp, enum dis_err committed)
 		response_empty(resp, resp->status);
 }
 
+/* The mark stays: it is the request's, whichever answer it ends with. */
 void
 response_free(struct response *resp)
 {
+	struct metrics_mark	 mark = resp->mark;
+
 	free(resp->body);
 	free(resp->deferred);
 	memset(resp, 0, sizeof(*resp));
+	resp->mark = mark;
 }

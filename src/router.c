@@ -14,19 +14,21 @@
 #include "router.h"
 
 static const struct route routes[] = {
-	{ "/v2/{project}/checkpoints", METHOD_POST, handle_add_checkpoint, true, true },
-	{ "/v2/{project}/checkpoints", METHOD_GET, handle_query_checkpoint, false, true },
-	{ "/v2/{project}/checkpoints", METHOD_DELETE, handle_delete_checkpoint, false, true },
-	{ "/v2/{project}/apps", METHOD_POST, handle_create_app, true, true },
-	{ "/v2/{project}/apps", METHOD_GET, handle_list_apps, false, true },
-	{ "/v2/{project}/apps/{app}", METHOD_GET, handle_describe_app, false, true },
-	{ "/v2/{project}/apps/{app}", METHOD_DELETE, handle_delete_app, false, true },
+	{ "/v2/{project}/checkpoints", METHOD_POST, handle_add_checkpoint, true, true, false },
+	{ "/v2/{project}/checkpoints", METHOD_GET, handle_query_checkpoint, false, true, false },
+	{ "/v2/{project}/checkpoints", METHOD_DELETE, handle_delete_checkpoint, false, true, false },
+	{ "/v2/{project}/apps", METHOD_POST, handle_create_app, true, true, false },
+	{ "/v2/{project}/apps", METHOD_GET, handle_list_apps, false, true, false },
+	{ "/v2/{project}/apps/{app}", METHOD_GET, handle_describe_app, false, true, false },
+	{ "/v2/{project}/apps/{app}", METHOD_DELETE, handle_delete_app, false, true, false },
 	{ "/v2/{project}/apps/{app}/streams/{stream}", METHOD_GET,
-	    handle_consumption_state, false, true },
-	{ "/health", METHOD_GET, handle_health, false, false },
+	    handle_consumption_state, false, true, false },
+	{ "/health", METHOD_GET, handle_health, false, false, false },
+	{ "/metrics", METHOD_GET, handle_metrics, false, false, true },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+_Static_assert(NROUTES <= ROUTER_MAX_ROUTES, "raise ROUTER_MAX_ROUTES");
 #define MAX_SEGMENTS	8
 
 /*
@@ -142,7 +144,7 @@ allow_header(unsigned methods)
 
 enum dis_err
 router_match(const char *raw, const char *base, enum http_method method,
-    struct route_match *m, const char **allow)
+    bool metrics, struct route_match *m, const char **allow)
 {
 	const char	*seg[MAX_SEGMENTS], *path = raw;
 	char		*decoded[MAX_SEGMENTS], *block = NULL;
@@ -156,7 +158,8 @@ router_match(const char *raw, const char *base, enum http_method method,
 	if (n > 0 && decode_segments(n, seg, len, decoded, &block) == -1)
 		return DIS_ERR_INTERNAL;
 	for (i = 0; n > 0 && i < NROUTES; i++) {
-		if (!pattern_match(routes[i].pattern, n, decoded))
+		if ((routes[i].metrics && !metrics) ||
+		    !pattern_match(routes[i].pattern, n, decoded))
 			continue;
 		methods |= routes[i].method;
 		if (routes[i].method == (unsigned)method)
@@ -183,4 +186,16 @@ route_match_free(struct route_match *m)
 	free(m->app);
 	free(m->stream);
 	memset(m, 0, sizeof(*m));
+}
+
+size_t
+route_index(const struct route *route)
+{
+	return (size_t)(route - routes);
+}
+
+const struct route *
+router_route(size_t i)
+{
+	return i < NROUTES ? &routes[i] : NULL;
 }

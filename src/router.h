@@ -17,7 +17,11 @@ struct route {
 	handler_fn	*handler;
 	bool		 takes_body;	/* a JSON object body is required */
 	bool		 names_project;	/* carries {project}, so is authenticated */
+	bool		 metrics;	/* served only with metrics = on */
 };
+
+/* The route table's rows, at most this many (the metrics' slots). */
+#define ROUTER_MAX_ROUTES	16
 
 struct route_match {
 	const struct route	*route;
@@ -26,8 +30,17 @@ struct route_match {
 	char			*stream;
 };
 
+/*
+ * DIS_OK with m filled (free it with route_match_free), DIS_ERR_NO_ROUTE,
+ * or DIS_ERR_METHOD with *allow the Allow header. Without metrics the
+ * /metrics row is not there at all: its path is unknown, as any other.
+ */
 enum dis_err	 router_match(const char *path, const char *base_path,
-		    enum http_method, struct route_match *, const char **allow);
+		    enum http_method, bool metrics, struct route_match *,
+		    const char **allow);
 void		 route_match_free(struct route_match *);
+/* A row's place in the table, and the row at a place (NULL past the end). */
+size_t		 route_index(const struct route *);
+const struct route *router_route(size_t);
 
 #endif

@@ -37,6 +37,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "peer.h"
 #include "server.h"
 #include "service.h"
 #include "writer.h"
@@ -54,6 +55,7 @@ struct worker {
 	bool			 log_to_fastcgi;
 	struct cred_store	*creds;
 	struct store		*store;		/* this thread's, for reads */
+	struct peer_policy	*peers;
 	int			 listen_fd;
 	int			 wake_fd;
 	pthread_t		 thread;
@@ -377,11 +379,19 @@ job_serve(struct job *job, struct service *svc)
 static bool
 next_job(const struct worker *w, struct job **job, bool draining)
 {
+	FCGX_Request	*fr;
+
 	if (*job == NULL && (*job = job_new(w)) == NULL)
 		return false;
-	if (draining)
-		return FCGX_Accept_r(&(*job)->fr) == 0;
-	return next_request(w, &(*job)->fr) == 0;
+	fr = &(*job)->fr;
+	while (draining ? FCGX_Accept_r(fr) == 0 : next_request(w, fr) == 0) {
+		if (peer_allowed(w->peers, fr->ipcFd))
+			return true;
+		/* Detached: closed at once, without libfcgi's lingering read. */
+		FCGX_Detach(fr);
+		FCGX_Free(fr, 1);
+	}
+	return false;
 }
 
 static void *
@@ -462,7 +472,8 @@ wait_for_stop(struct cred_store *creds)
 }
 
 int
-server_fastcgi(const struct dis_config *cfg, int listen_fd)
+server_fastcgi(const struct dis_config *cfg, int listen_fd,
+    struct peer_policy *peers)
 {
 	struct store_options	 opts = store_options(cfg);
 	struct worker		*workers;
@@ -508,6 +519,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		workers[opened].writer = writer;
 		workers[opened].log_to_fastcgi = log_to_fastcgi;
 		workers[opened].creds = creds;
+		workers[opened].peers = peers;
 		workers[opened].listen_fd = listen_fd;
 		workers[opened].wake_fd = wake[0];
 		if ((workers[opened].store = store_open(&opts)) == NULL)

@@ -9,8 +9,12 @@
 
 #include "conf.h"
 
+struct peer_policy;
+
 int	 server_cgi(const struct dis_config *);
-int	 server_fastcgi(const struct dis_config *, int listen_fd);
+/* Serves until a stop signal; the caller keeps and frees peers. */
+int	 server_fastcgi(const struct dis_config *, int listen_fd,
+	    struct peer_policy *peers);
 void	 server_signals(sigset_t *);
 
 #endif

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +13,7 @@
 #include "auth.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 #include "service.h"
 
@@ -90,13 +90,14 @@ service_write(struct service *svc, struct write_op *op, int status,
 	response_settle(resp, op->result);
 }
 
+/* JSON's own whitespace only: a form feed or \v is malformed JSON. */
 static bool
 blank(const char *s, size_t len)
 {
 	size_t	 i;
 
 	for (i = 0; i < len; i++)
-		if (!isspace((unsigned char)s[i]))
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
 			return false;
 	return true;
 }
@@ -151,6 +152,7 @@ check_auth(struct service *svc, const struct request *req,
 	cred_release(set);
 	if (err == DIS_OK)
 		return true;
+	metrics_auth_failure(err);
 	if (detail != NULL)
 		response_error(resp, err, "%s", detail);
 	else
@@ -224,7 +226,9 @@ service_handle(struct service *svc, const struct request *req,
 
 	memset(&call, 0, sizeof(call));
 	call.request = req;
-	err = router_match(req->path, svc->cfg->base_path, req->method, &m, &allow);
+	err = router_match(req->path, svc->cfg->base_path, req->method,
+	    svc->cfg->metrics, &m, &allow);
+	metrics_begin(&resp->mark, m.route, req->method);
 	if (err != DIS_OK) {
 		response_error(resp, err, err == DIS_ERR_NO_ROUTE ?
 		    "no such resource" : err == DIS_ERR_METHOD ?

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "validate.h"
 
 #define PARTITION_MAX	2147483647LL
@@ -26,14 +27,10 @@ struct field_rule {
 	const char	*hint;		/* detail of the error message */
 };
 
-static bool
-is_name(const char *s, size_t max)
-{
-	size_t	 n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_-");
-
-	return n > 0 && n <= max && s[n] == '\0';
-}
+struct field_use {
+	enum field	 field;
+	bool		 required;
+};
 
 static bool
 is_digits(const char *s, size_t min, size_t max)
@@ -54,38 +51,32 @@ digits_value(const char *s, long long *out)
 	return errno == 0 && *end == '\0';
 }
 
-bool
-validate_is_project(const char *s)
-{
-	return is_name(s, 64);
-}
-
 static enum dis_err
 check_project(const char *s, struct params *p)
 {
 	p->project = s;
-	return validate_is_project(s) ? DIS_OK : DIS_ERR_PROJECT;
+	return name_is_project(s) ? DIS_OK : DIS_ERR_PROJECT;
 }
 
 static enum dis_err
 check_stream(const char *s, struct params *p)
 {
 	p->stream = s;
-	return is_name(s, 64) ? DIS_OK : DIS_ERR_INVALID;
+	return name_is_valid(s, STREAM_NAME_MAX) ? DIS_OK : DIS_ERR_INVALID;
 }
 
 static enum dis_err
 check_app(const char *s, struct params *p)
 {
 	p->app = s;
-	return is_name(s, 50) ? DIS_OK : DIS_ERR_INVALID;
+	return name_is_valid(s, APP_NAME_MAX) ? DIS_OK : DIS_ERR_INVALID;
 }
 
 static enum dis_err
 check_start_app(const char *s, struct params *p)
 {
 	p->start_app = s;
-	return is_name(s, 50) ? DIS_OK : DIS_ERR_INVALID;
+	return name_is_valid(s, APP_NAME_MAX) ? DIS_OK : DIS_ERR_INVALID;
 }
 
 /* "N" with 1-10 digits, or "shardId-" and exactly 10 digits. */
@@ -197,6 +188,56 @@ static const struct field_rule rules[FIELD__COUNT] = {
 	    "an integer from 1 to 1000" },
 };
 
+/* The fields of each endpoint, in the order of api.md's field table. */
+static const struct field_use add_checkpoint[] = {
+	{ FIELD_STREAM, true },
+	{ FIELD_APP, true },
+	{ FIELD_PARTITION, true },
+	{ FIELD_SEQUENCE, true },
+	{ FIELD_METADATA, false },
+	{ FIELD_CHECKPOINT_TYPE, true },
+};
+static const struct field_use query_checkpoint[] = {
+	{ FIELD_STREAM, true },
+	{ FIELD_APP, true },
+	{ FIELD_PARTITION, true },
+	{ FIELD_CHECKPOINT_TYPE, true },
+};
+/* The Python SDK leaves checkpoint_type out of a delete. */
+static const struct field_use delete_checkpoint[] = {
+	{ FIELD_STREAM, true },
+	{ FIELD_APP, true },
+	{ FIELD_PARTITION, false },
+	{ FIELD_CHECKPOINT_TYPE, false },
+};
+static const struct field_use create_app[] = {
+	{ FIELD_APP, true },
+};
+static const struct field_use list_apps[] = {
+	{ FIELD_STREAM, false },
+	{ FIELD_START_APP, false },
+	{ FIELD_APP_LIMIT, false },
+};
+static const struct field_use consumption_state[] = {
+	{ FIELD_START_PARTITION, false },
+	{ FIELD_CHECKPOINT_TYPE, true },
+	{ FIELD_STATE_LIMIT, false },
+};
+
+#define SET(uses)	{ uses, sizeof(uses) / sizeof((uses)[0]) }
+
+static const struct {
+	const struct field_use	*uses;
+	size_t			 n;
+} sets[FIELD_SET__COUNT] = {
+	[FIELDS_ADD_CHECKPOINT] = SET(add_checkpoint),
+	[FIELDS_QUERY_CHECKPOINT] = SET(query_checkpoint),
+	[FIELDS_DELETE_CHECKPOINT] = SET(delete_checkpoint),
+	[FIELDS_CREATE_APP] = SET(create_app),
+	[FIELDS_LIST_APPS] = SET(list_apps),
+	[FIELDS_CONSUMPTION_STATE] = SET(consumption_state),
+};
+
 const char *
 field_name(enum field f)
 {
@@ -228,15 +269,16 @@ missing(const struct field_use *use, struct response *resp)
 }
 
 bool
-validate_json(json_t *obj, const struct field_use *uses, size_t n,
-    struct params *p, struct response *resp)
+validate_json(json_t *obj, enum field_set set, struct params *p,
+    struct response *resp)
 {
+	const struct field_use	*uses = sets[set].uses;
 	const struct field_rule	*rule;
 	json_t			*v;
 	char			 num[32];
 	size_t			 i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < sets[set].n; i++) {
 		rule = &rules[uses[i].field];
 		v = json_object_get(obj, rule->name);
 		if (v == NULL || json_is_null(v)) {
@@ -262,15 +304,15 @@ validate_json(json_t *obj, const struct field_use *uses, size_t n,
 }
 
 bool
-validate_query(const struct query_param *qp, size_t nqp,
-    const struct field_use *uses, size_t n, struct params *p,
-    struct response *resp)
+validate_query(const struct query_param *qp, size_t nqp, enum field_set set,
+    struct params *p, struct response *resp)
 {
+	const struct field_use	*uses = sets[set].uses;
 	const struct field_rule	*rule;
 	const char		*value;
 	size_t			 i, j, seen;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < sets[set].n; i++) {
 		rule = &rules[uses[i].field];
 		value = NULL;
 		for (seen = 0, j = 0; j < nqp; j++)

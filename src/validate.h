@@ -1,7 +1,8 @@
 /*
  * validate.h: the field rules of the DIS API as one table, one validator per
- * field, run over a JSON body, a query string or a path segment before any
- * handler looks at the data.
+ * field, and the fields each endpoint takes as another, run over a JSON
+ * body, a query string or a path segment before any handler looks at the
+ * data.
  */
 #ifndef DIS_VALIDATE_H
 #define DIS_VALIDATE_H
@@ -47,22 +48,31 @@ struct params {
 	unsigned	 present;	/* bit (1u << field) per field given */
 };
 
-struct field_use {
-	enum field	 field;
-	bool		 required;
+/* What an endpoint reads from its body or query string. */
+enum field_set {
+	FIELDS_ADD_CHECKPOINT,		/* body */
+	FIELDS_QUERY_CHECKPOINT,	/* query */
+	FIELDS_DELETE_CHECKPOINT,	/* query */
+	FIELDS_CREATE_APP,		/* body */
+	FIELDS_LIST_APPS,		/* query */
+	FIELDS_CONSUMPTION_STATE,	/* query */
+	FIELD_SET__COUNT
 };
 
-#define NFIELDS(uses)		(sizeof(uses) / sizeof((uses)[0]))
 #define PARAM_GIVEN(p, f)	(((p)->present & (1u << (f))) != 0)
 
+/*
+ * Each checks its input against the rules and stores what is valid in the
+ * params; false (with the error, naming the field, in the response) at
+ * the first field that fails, in the order of the set (api.md's).
+ */
 bool	 validate_value(enum field, const char *text, struct params *,
 	    struct response *);
-bool	 validate_json(json_t *object, const struct field_use *, size_t,
+bool	 validate_json(json_t *object, enum field_set, struct params *,
+	    struct response *);
+bool	 validate_query(const struct query_param *, size_t, enum field_set,
 	    struct params *, struct response *);
-bool	 validate_query(const struct query_param *, size_t,
-	    const struct field_use *, size_t, struct params *, struct response *);
+/* The field's name in bodies and queries; static. */
 const char *field_name(enum field);
-/* The project id rule, for the credentials file. */
-bool	 validate_is_project(const char *);
 
 #endif

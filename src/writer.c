@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "writer.h"
 
 /*
@@ -43,10 +44,12 @@ commit_batch(struct writer *w, struct writer_entry *batch)
 	struct write_op		*ops[MAX_BATCH];
 	struct writer_entry	*e, *next;
 	size_t			 n = 0;
+	long long		 start = metrics_commit_start();
 
 	for (e = batch; e != NULL; e = e->next)
 		ops[n++] = e->op;
 	store_apply(w->store, ops, n);
+	metrics_commit(n, start);
 	/*
 	 * The batch is off the queue: no lock needed to hand results back.
 	 * Their log lines go out together, in one write or a few.
@@ -77,6 +80,7 @@ take_batch(struct writer *w)
 	if (w->nqueued == MAX_BATCH)
 		pthread_cond_broadcast(&w->room);
 	w->nqueued -= n;
+	metrics_queue_depth(w->nqueued);
 	return batch;
 }
 
@@ -134,6 +138,7 @@ writer_submit(struct writer *w, struct writer_entry *e)
 		w->head = e;
 	w->tail = e;
 	w->nqueued++;
+	metrics_queue_depth(w->nqueued);
 	pthread_cond_signal(&w->queued);
 	pthread_mutex_unlock(&w->lock);
 }

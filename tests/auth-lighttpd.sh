@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/auth-lighttpd.sh: authentication end to end, through a real lighttpd
 # in front of the real binary: token and AK/SK requests (signed by
-# tests/sign.sh with openssl) for every endpoint, a credential of one
+# tests/sign.sh with openssl) for every endpoint, the DIS Go SDK's way of
+# signing (and a body changed whatever X-Sdk-Content-Sha256 says), a credential of one
 # project refused on another, the check order around authentication,
 # secrets kept out of the logs, and the credentials file rewritten under
 # load without one request failing that should pass.
@@ -15,6 +16,7 @@ AK_ALL=AKEVERYTHING00000003 SK_ALL=skAll-secret-0123456789
 TOK_A=tokA-0123456789abcdefghijklmnop
 TOK_B=tokB-0123456789abcdefghijklmnop
 REGION=local-1
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 CREDS=$TMP/credentials
 
 write_credentials() {
@@ -31,13 +33,17 @@ CREDS
 write_credentials >"$CREDS"
 chmod 600 "$CREDS"
 
-# The signer first: it must reproduce the SDK's own signatures (vectors 0, 6).
+# The signer first: it must reproduce the SDKs' own signatures (vectors 0,
+# 10 and the Go SDK's 12).
 CONTEXT="sign.sh vector 0"
 expect_eq "SDK-HMAC-SHA256 Credential=AKEXAMPLE0000000001/20261127/local-1/dis/sdk_request, SignedHeaders=host;x-sdk-date, Signature=d327c918ea20d5dcbc11be37241b76d6e457601e2771a36d94fe4d7795a59af4" \
     "$("$SIGN" POST /v2/proj-1/checkpoints/ '' '{"stream_name": "s1", "app_name": "a1", "partition_id": "shardId-0000000000", "sequence_number": "10", "metadata": "", "checkpoint_type": "LAST_READ"}' 127.0.0.1 20261127T120000Z AKEXAMPLE0000000001 'skExample/Secret+Key0123456789abcdefghij' local-1)"
 CONTEXT="sign.sh vector 10"
 expect_eq "V11-HMAC-SHA256 Credential=AKEXAMPLE0000000001/20261127/local-1/dis/sdk_request, SignedHeaders=host;x-sdk-date, Signature=9ab6ce2b1416feeb70be1f726617265d68a8368672e109b37b03e638825277b7" \
     "$("$SIGN" -v11 GET /v2/proj-1/apps 'limit=100&start_app_name=a%201%2Fx' '' 127.0.0.1 20261127T120000Z AKEXAMPLE0000000001 'skExample/Secret+Key0123456789abcdefghij' local-1)"
+CONTEXT="sign.sh vector 12 (Go SDK)"
+expect_eq "SDK-HMAC-SHA256 Credential=AKJAVASDK00000000001/20261201/local-1/dis/sdk_request, SignedHeaders=content-length;content-type;host;x-sdk-content-sha256;x-sdk-date, Signature=f8ef7661263a2d07cfc4137fd6712e955472a54187a50bade2b96663bceca6c1" \
+    "$("$SIGN" -h content-length:21 -h 'content-type:application/json;charset=UTF-8' -h "x-sdk-content-sha256:$EMPTY_SHA256" POST /v2/jsdk-auth-1/apps '' '{"app_name":"sdkapp"}' 127.0.0.1:18084 20261201T073652Z AKJAVASDK00000000001 skJava-secret-0123456789 local-1)"
 
 start_fcgi -t 4 -o auth=any -o "credentials=$CREDS"
 write_lighttpd_conf '( "/" => ((
@@ -62,6 +68,26 @@ signed() {
 	    "${SIGN_BODY-$body}" "$host" "$date" "$ak" "$sk" "$REGION")
 	http "$method" "$URL$path${query:+?$query}" "$body" \
 	    -H "X-Sdk-Date: $date" -H "Authorization: $authz" "$@"
+}
+
+# go_signed METHOD PATH BODY AK SK [curl args]: one request signed as the
+# DIS Go SDK signs (vector 12): Content-Length, Content-Type, the Host with
+# its port and X-Sdk-Content-Sha256 signed, that header the empty body's
+# hash, the payload hash the real body's (the Content-Type is http's
+# application/json: lighttpd refuses a second one). SIGN_CLAIM puts another value in
+# that header, SIGN_PAYLOAD signs another payload hash, SIGN_BODY signs
+# another body than the one sent.
+go_signed() {
+	local method=$1 path=$2 body=$3 ak=$4 sk=$5 date authz
+	local LC_ALL=C sbody=${SIGN_BODY-$3} claim=${SIGN_CLAIM-$EMPTY_SHA256}
+	shift 5
+	date=$(date -u +%Y%m%dT%H%M%SZ)
+	authz=$("$SIGN" -h "content-length:${#sbody}" -h content-type:application/json \
+	    -h "x-sdk-content-sha256:$claim" ${SIGN_PAYLOAD:+-payload "$SIGN_PAYLOAD"} \
+	    "$method" "$path" '' "$sbody" "127.0.0.1:$PORT" "$date" "$ak" "$sk" "$REGION")
+	http "$method" "$URL$path" "$body" \
+	    -H "X-Sdk-Content-Sha256: $claim" -H "X-Sdk-Date: $date" \
+	    -H "Authorization: $authz" "$@"
 }
 
 CKPT='{"stream_name":"s1","app_name":"app1","partition_id":"shardId-0000000000","sequence_number":"10","checkpoint_type":"LAST_READ"}'
@@ -129,6 +155,40 @@ expect_status 200
 CONTEXT="signed, body changed after signing"
 SIGN_BODY=${CKPT/10/11} signed POST /v2/proj-a/checkpoints '' "$CKPT" "$AK_A" "$SK_A"
 expect_status 441; expect_code DIS.4112; expect_body_has 'Invalid authorization request.'
+# The payload hash is the body's, whatever X-Sdk-Content-Sha256 says: the
+# Go SDK's requests pass; a body changed after signing is refused with any
+# value of that header, signed or not; a signature over the header's claim
+# of an empty body, or over UNSIGNED-PAYLOAD, does not sign the body sent.
+before=$(db_dump)
+for claim in "$(printf '%s' "$CKPT" | sha256sum | cut -d' ' -f1)" \
+    "$EMPTY_SHA256" UNSIGNED-PAYLOAD; do
+	CONTEXT="signed, body changed, X-Sdk-Content-Sha256 $claim unsigned"
+	SIGN_BODY=${CKPT/10/11} signed POST /v2/proj-a/checkpoints '' "$CKPT" \
+	    "$AK_A" "$SK_A" -H "X-Sdk-Content-Sha256: $claim"
+	expect_status 441; expect_code DIS.4112
+	CONTEXT="Go SDK signing, body changed, X-Sdk-Content-Sha256 $claim signed"
+	SIGN_CLAIM=$claim SIGN_BODY=${CKPT/10/11} go_signed POST \
+	    /v2/proj-a/checkpoints "$CKPT" "$AK_A" "$SK_A"
+	expect_status 441; expect_code DIS.4112
+done
+CONTEXT="signed over the header's claim of an empty body, with a body"
+SIGN_PAYLOAD=$EMPTY_SHA256 go_signed POST /v2/proj-a/apps '{"app_name":"sneaky"}' "$AK_A" "$SK_A"
+expect_status 441; expect_code DIS.4112
+CONTEXT="signed over UNSIGNED-PAYLOAD"
+SIGN_CLAIM=UNSIGNED-PAYLOAD SIGN_PAYLOAD=UNSIGNED-PAYLOAD go_signed POST \
+    /v2/proj-a/apps '{"app_name":"sneaky"}' "$AK_A" "$SK_A"
+expect_status 441; expect_code DIS.4112; expect_body_has 'UNSIGNED-PAYLOAD is not accepted'
+CONTEXT="nothing changed by bodies outside the signature"
+expect_eq "$before" "$(db_dump)"
+CONTEXT="Go SDK signing: create app"
+go_signed POST /v2/proj-a/apps '{"app_name":"goapp"}' "$AK_A" "$SK_A"
+expect_status 201
+CONTEXT="Go SDK signing: add checkpoint"
+go_signed POST /v2/proj-a/checkpoints "${CKPT/app1/goapp}" "$AK_A" "$SK_A"
+expect_status 201
+CONTEXT="Go SDK signing: query checkpoint"
+signed GET /v2/proj-a/checkpoints "${QCKPT/app1/goapp}" '' "$AK_A" "$SK_A"
+expect_status 200; expect_body '{"sequence_number":"10","metadata":""}'
 CONTEXT="signed, query changed after signing"
 SIGN_QUERY=${QCKPT/=0/=1} signed GET /v2/proj-a/checkpoints "$QCKPT" '' "$AK_A" "$SK_A"
 expect_status 441; expect_code DIS.4112

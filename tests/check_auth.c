@@ -2,13 +2,15 @@
  * check_auth.c: the verifier against the requests the DIS Python SDK's
  * signer produced (tests/data/auth-vectors.json), sent in every form the
  * SDKs send them, and against one-byte changes of each part, expired and
- * future dates, regions, tokens and projects. The clock is pinned to each
+ * future dates, regions, tokens and projects; the body against every
+ * X-Sdk-Content-Sha256 a client may send. The clock is pinned to each
  * vector's X-Sdk-Date.
  */
 #include "config.h"
 
 #include <check.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +18,16 @@
 #include "auth.h"
 #include "credentials.h"
 
-#define AK	"AKEXAMPLE0000000001"
+#define AK		"AKEXAMPLE0000000001"
+#define NVECTORS	13	/* the Python SDK's 12, then the Go SDK's */
+#define EMPTY_SHA256	\
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static json_t			*vectors;
 static struct dis_config	 cfg;
 static struct cred_set		*creds;
+/* The project of the request request_of built last. */
+static char			 project[64];
 
 static void
 ignore_report(void *arg, int line, const char *msg)
@@ -54,17 +61,18 @@ setup(void)
 	    top ? top : ".");
 	vectors = json_load_file(path, 0, &err);
 	ck_assert_msg(vectors != NULL, "%s: %s", path, err.text);
-	ck_assert_int_eq(json_array_size(vectors), 12);
+	ck_assert_int_eq(json_array_size(vectors), NVECTORS);
 	ck_assert_int_eq(conf_init(&cfg), 0);
 	cfg.auth = AUTH_AKSK;
 	creds = creds_from(
 	    "# the vectors' pair, and others that must not match\n"
 	    "aksk " AK " skExample/Secret+Key0123456789abcdefghij proj-1\n"
 	    "aksk AKOTHER0000000000002 anotherSecret proj-2\n"
+	    "aksk AKJAVASDK00000000001 skJava-secret-0123456789 jsdk-auth-1\n"
 	    "token tok-proj-1-abcdefghijklmnop proj-1\n"
 	    "token tok-proj-2-abcdefghijklmnop proj-2\n"
 	    "token tok-all-abcdefghijklmnopqrstu *\n");
-	ck_assert_uint_eq(cred_count(creds), 5);
+	ck_assert_uint_eq(cred_count(creds), 6);
 }
 
 static void
@@ -96,6 +104,47 @@ vtime(const json_t *v)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return timegm(&tm);
+}
+
+/* t as an X-Sdk-Date value. */
+static const char *
+sdk_date(time_t t, char buf[32])
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y%m%dT%H%M%SZ", &tm);
+	return buf;
+}
+
+/* The SignedHeaders of the vector's Authorization, in buf. */
+static const char *
+vsigned(const json_t *v, char buf[256])
+{
+	const char	*p = strstr(vstr(v, "authorization"), "SignedHeaders=");
+
+	ck_assert_ptr_nonnull(p);
+	p += strlen("SignedHeaders=");
+	snprintf(buf, 256, "%.*s", (int)strcspn(p, ","), p);
+	return buf;
+}
+
+/* The SDK signed the Host without the port it sent, or with it. */
+static bool
+vstrips_port(const json_t *v)
+{
+	return strcmp(vstr(v, "sent_host_header"), vstr(v, "signed_host")) != 0;
+}
+
+static void
+sha256_hex(const char *data, size_t len, char out[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n, i;
+
+	ck_assert(EVP_Digest(data, len, md, &n, EVP_sha256(), NULL));
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 enum qform { Q_PERCENT, Q_PLUS, Q_RAW, Q__COUNT };
@@ -181,29 +230,43 @@ set_body(struct request *r, const char *body, size_t len)
 	r->content_length = (long long)len;
 }
 
-/* Vector i as sent: Host with its port, the headers the SDK adds unsigned. */
+/*
+ * Vector i as sent: Host with its port, the headers the SDK adds unsigned;
+ * or, where the vector has them, every header the SDK sent (but
+ * Content-Length, which CGI passes outside the headers).
+ */
 static void
 request_of(const json_t *v, enum qform form, struct request *r)
 {
-	const char	*body = vstr(v, "body");
+	const char	*body = vstr(v, "body"), *name, *uri = vstr(v, "uri");
+	json_t		*sent = json_object_get(v, "headers_sent"), *value;
 
 	memset(r, 0, sizeof(*r));
 	r->method_name = strdup(vstr(v, "method"));
-	r->path = strdup(vstr(v, "uri"));
+	r->path = strdup(uri);
 	r->query = query_of(v, form);
 	r->content_length = -1;
-	add_header(r, "host", vstr(v, "sent_host_header"));
-	add_header(r, "x-sdk-date", vstr(v, "x_sdk_date"));
+	if (sent != NULL) {
+		json_object_foreach(sent, name, value)
+			if (strcmp(name, "content-length") != 0)
+				add_header(r, name, json_string_value(value));
+	} else {
+		add_header(r, "host", vstr(v, "sent_host_header"));
+		add_header(r, "x-sdk-date", vstr(v, "x_sdk_date"));
+		add_header(r, "content-type", "application/json");
+		add_header(r, "user-agent", "dis-sdk-python/2.0");
+	}
 	add_header(r, "authorization", vstr(v, "authorization"));
-	add_header(r, "content-type", "application/json");
-	add_header(r, "user-agent", "dis-sdk-python/2.0");
 	set_body(r, body, strlen(body));
+	ck_assert_int_eq(strncmp(uri, "/v2/", 4), 0);
+	snprintf(project, sizeof(project), "%.*s",
+	    (int)strcspn(uri + 4, "/"), uri + 4);
 }
 
 static enum dis_err
 check_at(const struct request *r, time_t now)
 {
-	return auth_check(&cfg, creds, r, "proj-1", now, NULL);
+	return auth_check(&cfg, creds, r, project, now, NULL);
 }
 
 #define EXPECT(r, now, want, what, i) do {				\
@@ -218,9 +281,10 @@ START_TEST(test_canonical_request)
 	char		*c;
 	json_t		*v = json_array_get(vectors, (size_t)_i);
 
+	char		 sh[256];
+
 	request_of(v, Q_PERCENT, &r);
-	/* The SDK signs the host without the port it sends. */
-	c = auth_canonical_request(&r, "host;x-sdk-date", true);
+	c = auth_canonical_request(&r, vsigned(v, sh), vstrips_port(v));
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(c, vstr(v, "canonical_request"));
 	free(c);
@@ -276,7 +340,7 @@ START_TEST(test_mutations)
 	json_t		*v = json_array_get(vectors, (size_t)_i);
 	struct request	 r;
 	time_t		 t = vtime(v);
-	char		*orig, buf[512];
+	char		*orig, buf[512], sh[256], date[32], *name, *save = NULL;
 	const char	*authz = vstr(v, "authorization");
 	size_t		 i, len, sig;
 
@@ -332,8 +396,35 @@ START_TEST(test_mutations)
 	set_body(&r, "x", 1);
 	EXPECT(&r, t, DIS_ERR_SIGNATURE, "body added", _i);
 	set_body(&r, vstr(v, "body"), len);
+	/*
+	 * Every other signed header, every byte of its value; Content-Length
+	 * (a CGI variable, not a header) one more.
+	 */
+	for (name = strtok_r(strcpy(buf, vsigned(v, sh)), ";", &save);
+	    name != NULL; name = strtok_r(NULL, ";", &save)) {
+		if (strcmp(name, "content-length") == 0) {
+			r.content_length++;
+			EXPECT(&r, t, DIS_ERR_SIGNATURE, name, _i);
+			r.content_length--;
+			continue;
+		}
+		if (strcmp(name, "host") == 0 || strcmp(name, "x-sdk-date") == 0)
+			continue;
+		orig = strdup(request_header(&r, name));
+		for (i = 0; i < strlen(orig); i++) {
+			char	*changed = strdup(orig);
+
+			flip(changed, i);
+			set_header(&r, name, changed);
+			EXPECT(&r, t, DIS_ERR_SIGNATURE, name, _i);
+			free(changed);
+		}
+		set_header(&r, name, orig);
+		free(orig);
+	}
+	EXPECT(&r, t, DIS_OK, "headers restored", _i);
 	/* The date: valid but other, unparseable, out of the window. */
-	set_header(&r, "x-sdk-date", "20261127T120001Z");
+	set_header(&r, "x-sdk-date", sdk_date(t + 1, date));
 	EXPECT(&r, t, DIS_ERR_SIGNATURE, "date one second off", _i);
 	set_header(&r, "x-sdk-date", "20261127T120000X");
 	EXPECT(&r, t, DIS_ERR_DATE_UNPARSEABLE, "date suffix", _i);
@@ -341,7 +432,7 @@ START_TEST(test_mutations)
 	EXPECT(&r, t, DIS_ERR_DATE_UNPARSEABLE, "date digit", _i);
 	set_header(&r, "x-sdk-date", "20261131T120000Z");
 	EXPECT(&r, t, DIS_ERR_DATE_UNPARSEABLE, "no such day", _i);
-	set_header(&r, "x-sdk-date", "20261127T130000Z");
+	set_header(&r, "x-sdk-date", sdk_date(t + 3600, date));
 	EXPECT(&r, t, DIS_ERR_DATE_SKEW, "date an hour off", _i);
 	set_header(&r, "x-sdk-date", vstr(v, "x_sdk_date"));
 	/* Expired and future dates. */
@@ -373,16 +464,154 @@ START_TEST(test_mutations)
 	set_header(&r, "authorization", buf);
 	EXPECT(&r, t, DIS_ERR_SIGNATURE, "region", _i);
 	snprintf(buf, sizeof(buf), "%s", authz);
-	buf[strstr(authz, "/20261127/") - authz + 8] = '8';
+	snprintf(date, sizeof(date), "/%.8s/", vstr(v, "x_sdk_date"));
+	i = strstr(authz, date) - authz + 8;
+	buf[i] = buf[i] == '8' ? '9' : '8';
 	set_header(&r, "authorization", buf);
 	EXPECT(&r, t, DIS_ERR_SIGNATURE, "scope date", _i);
 	/* SignedHeaders: one header fewer. */
 	snprintf(buf, sizeof(buf), "%s", authz);
-	memcpy(strstr(buf, "host;x-sdk-date"), "host;x-sdk-datx", 15);
+	flip(strstr(buf, "x-sdk-date, Signature="), 9);
 	set_header(&r, "authorization", buf);
 	EXPECT(&r, t, DIS_ERR_SIGNATURE, "signed headers", _i);
 	set_header(&r, "authorization", authz);
 	EXPECT(&r, t, DIS_OK, "restored", _i);
+	request_free(&r);
+}
+END_TEST
+
+/*
+ * Signs r again as a client would that signs X-Sdk-Content-Sha256 too (with
+ * the value r carries) and puts payload, not the body's hash, as the
+ * canonical request's last line: the body's hash for a right client, the
+ * header's value for one that trusts it.
+ */
+static void
+resign(struct request *r, const json_t *v, const char *payload)
+{
+	const char	*authz = vstr(v, "authorization");
+	bool		 v11 = strncmp(authz, "V11-", 4) == 0;
+	char		 sh[256], day[9], hash[65], sig[65], *c, *sts, *header;
+	size_t		 len;
+
+	vsigned(v, sh);
+	if (strstr(sh, "x-sdk-content-sha256") == NULL) {
+		/* Sorted, as the SDKs send them: it goes before x-sdk-date. */
+		len = strlen(sh) - strlen("x-sdk-date");
+		ck_assert_str_eq(sh + len, "x-sdk-date");
+		snprintf(sh + len, sizeof(sh) - len,
+		    "x-sdk-content-sha256;x-sdk-date");
+	}
+	c = auth_canonical_request(r, sh, vstrips_port(v));
+	ck_assert_ptr_nonnull(c);
+	len = strlen(c);
+	ck_assert_uint_gt(len, 64);
+	c = realloc(c, len - 64 + strlen(payload) + 1);
+	strcpy(c + len - 64, payload);
+	sha256_hex(c, strlen(c), hash);
+	snprintf(day, sizeof(day), "%.8s", vstr(v, "x_sdk_date"));
+	ck_assert_int_ge(asprintf(&sts, "%.15s\n%s\n%s/%s/dis/sdk_request\n%s",
+	    authz, vstr(v, "x_sdk_date"), day, vstr(v, "region"), hash), 0);
+	ck_assert_int_eq(auth_sign(v11, vstr(v, "ak"), vstr(v, "sk"), day,
+	    vstr(v, "region"), "dis", sts, sig), 0);
+	ck_assert_int_ge(asprintf(&header, "%.15s Credential=%s/%s/%s/dis/"
+	    "sdk_request, SignedHeaders=%s, Signature=%s", authz,
+	    vstr(v, "ak"), day, vstr(v, "region"), sh, sig), 0);
+	set_header(r, "authorization", header);
+	free(header);
+	free(sts);
+	free(c);
+}
+
+/* A byte changed, or one added where there was no body: refused. */
+static void
+expect_changed_body_refused(struct request *r, const json_t *v, time_t t,
+    const char *what, int i)
+{
+	const char	*body = vstr(v, "body");
+
+	if (r->body_len > 0) {
+		flip(r->body, r->body_len - 1);
+		EXPECT(r, t, DIS_ERR_SIGNATURE, what, i);
+		set_body(r, body, strlen(body));
+	}
+	set_body(r, "{}", 2);
+	EXPECT(r, t, DIS_ERR_SIGNATURE, what, i);
+	set_body(r, body, strlen(body));
+}
+
+/*
+ * The payload hash is the body's, always: whatever X-Sdk-Content-Sha256
+ * says, signed or not, a changed body is refused, and a signature over
+ * anything but the body's hash (the header's claim, UNSIGNED-PAYLOAD)
+ * never matches.
+ */
+START_TEST(test_body_hash_header)
+{
+	json_t		*v = json_array_get(vectors, (size_t)_i);
+	struct request	 r;
+	time_t		 t = vtime(v);
+	char		 real[65], sh[256], what[128];
+	const char	*claims[] = { NULL, real, EMPTY_SHA256,
+	    "UNSIGNED-PAYLOAD" };
+	const char	*sent, *payload;
+	bool		 signs = strstr(vsigned(v, sh), "x-sdk-content-sha256");
+	size_t		 k, p;
+
+	sha256_hex(vstr(v, "body"), strlen(vstr(v, "body")), real);
+	for (k = 0; k < sizeof(claims) / sizeof(*claims); k++) {
+		/* The SDK's own signature, the header as a client may add it. */
+		request_of(v, Q_PERCENT, &r);
+		sent = json_string_value(json_object_get(json_object_get(v,
+		    "headers_sent"), "x-sdk-content-sha256"));
+		snprintf(what, sizeof(what), "the SDK's signature, header %s",
+		    claims[k] ? claims[k] : "absent");
+		/* Where the SDK signed the header, only its own value does. */
+		if (claims[k] == NULL)
+			drop_header(&r, "x-sdk-content-sha256");
+		else
+			set_header(&r, "x-sdk-content-sha256", claims[k]);
+		EXPECT(&r, t, !signs || (claims[k] != NULL && sent != NULL &&
+		    strcmp(claims[k], sent) == 0) ? DIS_OK : DIS_ERR_SIGNATURE,
+		    what, _i);
+		expect_changed_body_refused(&r, v, t, what, _i);
+		/*
+		 * Signed again with the header among SignedHeaders, over the
+		 * body's hash and over the header's claim.
+		 */
+		for (p = 0; claims[k] != NULL && p < 2; p++) {
+			payload = p == 0 ? real : claims[k];
+			resign(&r, v, payload);
+			snprintf(what, sizeof(what), "header %s signed, "
+			    "payload %s", claims[k], payload);
+			EXPECT(&r, t, strcmp(payload, real) == 0 ? DIS_OK :
+			    DIS_ERR_SIGNATURE, what, _i);
+			expect_changed_body_refused(&r, v, t, what, _i);
+		}
+		request_free(&r);
+	}
+}
+END_TEST
+
+/* The DIS Go SDK's request: a hash of the empty body in the header. */
+START_TEST(test_go_sdk_vector)
+{
+	json_t		*v = json_array_get(vectors, NVECTORS - 1);
+	struct request	 r;
+	const char	*detail;
+
+	ck_assert_ptr_nonnull(strstr(vstr(v, "client"), "huaweicloud-sdk-go-dis"));
+	request_of(v, Q_PERCENT, &r);
+	ck_assert_str_eq(request_header(&r, "x-sdk-content-sha256"),
+	    EMPTY_SHA256);
+	ck_assert_uint_gt(r.body_len, 0);
+	EXPECT(&r, vtime(v), DIS_OK, "as the Go SDK sent it", NVECTORS - 1);
+	/* And UNSIGNED-PAYLOAD, signed as the payload, says why it failed. */
+	set_header(&r, "x-sdk-content-sha256", "UNSIGNED-PAYLOAD");
+	resign(&r, v, "UNSIGNED-PAYLOAD");
+	ck_assert_int_eq(auth_check(&cfg, creds, &r, project, vtime(v),
+	    &detail), DIS_ERR_SIGNATURE);
+	ck_assert_ptr_nonnull(strstr(detail, "UNSIGNED-PAYLOAD"));
 	request_free(&r);
 }
 END_TEST
@@ -460,6 +689,7 @@ START_TEST(test_tokens)
 	struct request	 r;
 	const char	*detail;
 
+	snprintf(project, sizeof(project), "proj-1");
 	memset(&r, 0, sizeof(r));
 	r.method_name = strdup("GET");
 	r.path = strdup("/v2/proj-1/apps");
@@ -517,11 +747,13 @@ auth_suite(void)
 	TCase	*tc = tcase_create("vectors");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_canonical_request, 0, 12);
-	tcase_add_loop_test(tc, test_vector_verifies, 0, 12);
-	tcase_add_loop_test(tc, test_mutations, 0, 12);
+	tcase_add_loop_test(tc, test_canonical_request, 0, NVECTORS);
+	tcase_add_loop_test(tc, test_vector_verifies, 0, NVECTORS);
+	tcase_add_loop_test(tc, test_mutations, 0, NVECTORS);
+	tcase_add_loop_test(tc, test_body_hash_header, 0, NVECTORS);
+	tcase_add_test(tc, test_go_sdk_vector);
 	tcase_add_test(tc, test_missing_parts);
-	tcase_add_loop_test(tc, test_projects_and_regions, 0, 12);
+	tcase_add_loop_test(tc, test_projects_and_regions, 0, NVECTORS);
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_sign_v11_differs);
 	suite_add_tcase(s, tc);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,62 @@ START_TEST(test_set)
 			    "error \"%s\" does not show \"%s\"", err, c->value);
 	}
 	conf_free(&conf);
+}
+END_TEST
+
+/* A wrong word is answered with the words the key takes. */
+START_TEST(test_word_errors)
+{
+	static const struct {
+		const char	*key;
+		const char	*error;
+	} cases[] = {
+		{ "group_commit", "group_commit: \"x\" is not on or off" },
+		{ "synchronous", "synchronous: \"x\" is not full or normal" },
+		{ "log", "log: \"x\" is not auto, stderr or fastcgi" },
+		{ "journal_mode", "journal_mode: \"x\" is not wal, delete, "
+		    "truncate or persist" },
+		{ "auth", "auth: \"x\" is not none, token, aksk or any" },
+	};
+	struct dis_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	ck_assert_int_eq(conf_init(&c), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(conf_set(&c, cases[i].key, "x", err,
+		    sizeof(err)), -1);
+		ck_assert_str_eq(err, cases[i].error);
+	}
+	conf_free(&c);
+}
+END_TEST
+
+/* Each auth word, in any case, sets its mode, which names it back. */
+START_TEST(test_auth_words)
+{
+	static const struct {
+		const char	*word;
+		enum auth_mode	 mode;
+	} words[] = {
+		{ "none", AUTH_NONE }, { "token", AUTH_TOKEN },
+		{ "aksk", AUTH_AKSK }, { "any", AUTH_ANY }, { "AkSk", AUTH_AKSK },
+	};
+	struct dis_config	 c;
+	char			 err[256], lower[16];
+	size_t			 i, j;
+
+	ck_assert_int_eq(conf_init(&c), 0);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		ck_assert_int_eq(conf_set(&c, "auth", words[i].word, err,
+		    sizeof(err)), 0);
+		ck_assert_int_eq(c.auth, words[i].mode);
+		for (j = 0; words[i].word[j] != '\0'; j++)
+			lower[j] = (char)tolower((unsigned char)words[i].word[j]);
+		lower[j] = '\0';
+		ck_assert_str_eq(conf_auth_name(c.auth), lower);
+	}
+	conf_free(&c);
 }
 END_TEST
 
@@ -425,6 +482,8 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_set, 0,
 	    (int)(sizeof(set_cases) / sizeof(set_cases[0])));
 	tcase_add_test(tc, test_set_twice);
+	tcase_add_test(tc, test_word_errors);
+	tcase_add_test(tc, test_auth_words);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");

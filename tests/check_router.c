@@ -200,7 +200,7 @@ START_TEST(test_route)
 	const char		*allow = "unset";
 	enum dis_err		 err;
 
-	err = router_match(c->path, c->base, c->method, &m, &allow);
+	err = router_match(c->path, c->base, c->method, false, &m, &allow);
 	ck_assert_msg(err == c->want, "%s (base \"%s\"): want %d, got %d",
 	    c->path, c->base ? c->base : "(null)", c->want, err);
 	if (c->want == DIS_OK) {
@@ -244,6 +244,7 @@ START_TEST(test_route_flags)
 		{ METHOD_DELETE, "/v2/p/apps/a", false, true },
 		{ METHOD_GET, "/v2/p/apps/a/streams/s", false, true },
 		{ METHOD_GET, "/health", false, false },
+		{ METHOD_GET, "/metrics", false, false },
 	};
 	struct route_match	 m;
 	const char		*allow;
@@ -251,7 +252,7 @@ START_TEST(test_route_flags)
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		ck_assert_int_eq(router_match(flags[i].path, "", flags[i].method,
-		    &m, &allow), DIS_OK);
+		    true, &m, &allow), DIS_OK);
 		ck_assert_msg(m.route->takes_body == flags[i].body,
 		    "%s: takes_body", flags[i].path);
 		ck_assert_msg(m.route->names_project == flags[i].project,
@@ -268,12 +269,47 @@ START_TEST(test_match_free)
 	const char		*allow;
 
 	ck_assert_int_eq(router_match("/v2/p/apps/a/streams/s", "", METHOD_GET,
-	    &m, &allow), DIS_OK);
+	    false, &m, &allow), DIS_OK);
 	route_match_free(&m);
 	ck_assert_ptr_null(m.project);
 	ck_assert_ptr_null(m.app);
 	ck_assert_ptr_null(m.stream);
 	ck_assert_ptr_null(m.route);
+	route_match_free(&m);
+}
+END_TEST
+
+/*
+ * /metrics exists only with metrics on; off, every method gets the 404 of
+ * an unknown path (no 405 telling that it exists), under a base path too.
+ */
+START_TEST(test_metrics_route)
+{
+	static const enum http_method methods[] = {
+		METHOD_GET, METHOD_POST, METHOD_DELETE, METHOD_OTHER
+	};
+	struct route_match	 m;
+	const char		*allow;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		ck_assert_int_eq(router_match("/metrics", "", methods[i], false,
+		    &m, &allow), DIS_ERR_NO_ROUTE);
+		ck_assert_ptr_null(allow);
+		ck_assert_int_eq(router_match("/dis/metrics", "/dis",
+		    methods[i], false, &m, &allow), DIS_ERR_NO_ROUTE);
+	}
+	ck_assert_int_eq(router_match("/dis/metrics/", "/dis", METHOD_GET, true,
+	    &m, &allow), DIS_OK);
+	ck_assert(m.route->handler == handle_metrics);
+	ck_assert_ptr_eq(router_route(route_index(m.route)), m.route);
+	route_match_free(&m);
+	ck_assert_int_eq(router_match("/metrics", "", METHOD_POST, true, &m,
+	    &allow), DIS_ERR_METHOD);
+	ck_assert_str_eq(allow, "GET");
+	/* The other routes do not depend on it. */
+	ck_assert_int_eq(router_match("/health", "", METHOD_GET, false, &m,
+	    &allow), DIS_OK);
 	route_match_free(&m);
 }
 END_TEST
@@ -288,6 +324,7 @@ router_suite(void)
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_route_flags);
 	tcase_add_test(tc, test_match_free);
+	tcase_add_test(tc, test_metrics_route);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,9 +1,10 @@
 /*
  * check_validate.c: the field rules of api.md, through validate_value (one
- * value), validate_json (a body) and validate_query (a query string):
- * lengths, charsets, partition and sequence forms and ranges, JSON types and
- * integer coercion, metadata counted in code points, limits, parameters
- * given twice or empty, the order in which fields are checked, and error
+ * value), validate_json (a body) and validate_query (a query string) with
+ * the endpoints' own field sets: lengths, charsets, partition and sequence
+ * forms and ranges, JSON types and integer coercion, metadata counted in
+ * code points, limits, parameters given twice or empty, which fields each
+ * endpoint requires, the order in which they are checked, and error
  * details that name the field at fault.
  */
 #include "config.h"
@@ -16,32 +17,6 @@
 
 #include "validate.h"
 #include "testutil.h"
-
-/* The fields of add checkpoint, in the order of api.md's field table. */
-static const struct field_use add_uses[] = {
-	{ FIELD_STREAM, true },
-	{ FIELD_APP, true },
-	{ FIELD_PARTITION, true },
-	{ FIELD_SEQUENCE, true },
-	{ FIELD_METADATA, false },
-	{ FIELD_CHECKPOINT_TYPE, true },
-};
-
-/* Query checkpoint: all four required. */
-static const struct field_use query_uses[] = {
-	{ FIELD_STREAM, true },
-	{ FIELD_APP, true },
-	{ FIELD_PARTITION, true },
-	{ FIELD_CHECKPOINT_TYPE, true },
-};
-
-/* Delete checkpoint: partition_id and checkpoint_type optional. */
-static const struct field_use delete_uses[] = {
-	{ FIELD_STREAM, true },
-	{ FIELD_APP, true },
-	{ FIELD_PARTITION, false },
-	{ FIELD_CHECKPOINT_TYPE, false },
-};
 
 #define NO_VALUE	(-2)	/* the case checks no parsed number */
 
@@ -419,7 +394,7 @@ START_TEST(test_json)
 	else
 		ck_assert_int_eq(json_object_set_new(body, c->field,
 		    json_must_parse(c->json)), 0);
-	ok = validate_json(body, add_uses, NFIELDS(add_uses), &p, &resp);
+	ok = validate_json(body, FIELDS_ADD_CHECKPOINT, &p, &resp);
 	check_outcome(ok, &resp, c->want, c->field,
 	    c->json ? c->json : "(missing)");
 	if (ok && c->value != NO_VALUE)
@@ -440,22 +415,25 @@ END_TEST
 /* The valid body yields every value, typed; strings point into the body. */
 START_TEST(test_json_all_valid)
 {
-	json_t		*body = json_must_parse(valid_body);
-	struct params	 p;
-	struct response	 resp;
-	size_t		 i;
+	static const enum field	 all[] = { FIELD_STREAM, FIELD_APP,
+	    FIELD_PARTITION, FIELD_SEQUENCE, FIELD_METADATA,
+	    FIELD_CHECKPOINT_TYPE };
+	json_t			*body = json_must_parse(valid_body);
+	struct params		 p;
+	struct response		 resp;
+	size_t			 i;
 
 	memset(&p, 0, sizeof(p));
 	memset(&resp, 0, sizeof(resp));
-	ck_assert(validate_json(body, add_uses, NFIELDS(add_uses), &p, &resp));
+	ck_assert(validate_json(body, FIELDS_ADD_CHECKPOINT, &p, &resp));
 	ck_assert_str_eq(p.stream, "s1");
 	ck_assert_str_eq(p.app, "a1");
 	ck_assert_int_eq(p.partition, 1);
 	ck_assert_int_eq(p.sequence, 10);
 	ck_assert_str_eq(p.metadata, "m");
 	ck_assert_str_eq(p.checkpoint_type, "LAST_READ");
-	for (i = 0; i < NFIELDS(add_uses); i++)
-		ck_assert(PARAM_GIVEN(&p, add_uses[i].field));
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		ck_assert(PARAM_GIVEN(&p, all[i]));
 	ck_assert_ptr_eq(p.stream,
 	    json_string_value(json_object_get(body, "stream_name")));
 	json_decref(body);
@@ -478,8 +456,8 @@ START_TEST(test_json_metadata_code_points)
 		json_object_set_new(body, "metadata", json_string(meta));
 		memset(&p, 0, sizeof(p));
 		memset(&resp, 0, sizeof(resp));
-		check_outcome(validate_json(body, add_uses, NFIELDS(add_uses),
-		    &p, &resp), &resp, counts[i] <= 1000 ? DIS_OK :
+		check_outcome(validate_json(body, FIELDS_ADD_CHECKPOINT, &p,
+		    &resp), &resp, counts[i] <= 1000 ? DIS_OK :
 		    DIS_ERR_INVALID, "metadata", "CJK");
 		response_free(&resp);
 		free(meta);
@@ -517,8 +495,8 @@ START_TEST(test_json_field_order)
 		    json_must_parse(bad_values[j].bad));
 	memset(&p, 0, sizeof(p));
 	memset(&resp, 0, sizeof(resp));
-	check_outcome(validate_json(body, add_uses, NFIELDS(add_uses), &p,
-	    &resp), &resp, bad_values[k].err, bad_values[k].field,
+	check_outcome(validate_json(body, FIELDS_ADD_CHECKPOINT, &p, &resp),
+	    &resp, bad_values[k].err, bad_values[k].field,
 	    bad_values[k].bad);
 	response_free(&resp);
 	json_decref(body);
@@ -528,15 +506,14 @@ END_TEST
 /* ---- query strings ----------------------------------------------------- */
 
 static const struct query_case {
-	const struct field_use	*uses;
-	size_t			 nuses;
+	enum field_set		 set;
 	const char		*query;
 	enum dis_err		 want;
 	const char		*field;		/* named on failure */
 	long long		 partition;	/* on success; -1 not given */
 } query_cases[] = {
-#define Q	query_uses, NFIELDS(query_uses)
-#define D	delete_uses, NFIELDS(delete_uses)
+#define Q	FIELDS_QUERY_CHECKPOINT
+#define D	FIELDS_DELETE_CHECKPOINT
 	{ Q, "stream_name=s&app_name=a&partition_id=0&checkpoint_type=LAST_READ",
 	    DIS_OK, NULL, 0 },
 	{ Q, "checkpoint_type=LAST_READ&partition_id=shardId-0000000009"
@@ -611,7 +588,7 @@ START_TEST(test_query)
 	memset(&p, 0, sizeof(p));
 	memset(&resp, 0, sizeof(resp));
 	ck_assert_int_eq(query_parse(c->query, &qp, &nqp), 0);
-	ok = validate_query(qp, nqp, c->uses, c->nuses, &p, &resp);
+	ok = validate_query(qp, nqp, c->set, &p, &resp);
 	check_outcome(ok, &resp, c->want, c->field ? c->field : "query",
 	    c->query);
 	if (ok) {
@@ -626,6 +603,65 @@ START_TEST(test_query)
 	}
 	response_free(&resp);
 	query_free(qp, nqp);
+}
+END_TEST
+
+/* The app endpoints' sets: which fields each takes and requires, in order. */
+static const struct set_case {
+	enum field_set	 set;
+	const char	*input;		/* the query; the JSON for create app */
+	enum dis_err	 want;
+	const char	*field;		/* named on failure */
+} set_cases[] = {
+	{ FIELDS_CREATE_APP, "{\"app_name\":\"a\",\"client_id\":1}", DIS_OK,
+	    NULL },
+	{ FIELDS_CREATE_APP, "{}", DIS_ERR_INVALID, "app_name" },
+	{ FIELDS_CREATE_APP, "{\"app_name\":\"a b\"}", DIS_ERR_INVALID,
+	    "app_name" },
+	{ FIELDS_LIST_APPS, "", DIS_OK, NULL },
+	{ FIELDS_LIST_APPS, "limit=100&start_app_name=a&stream_name=s", DIS_OK,
+	    NULL },
+	{ FIELDS_LIST_APPS, "limit=101", DIS_ERR_INVALID, "limit" },
+	{ FIELDS_LIST_APPS, "limit=0&start_app_name=a!&stream_name=s!",
+	    DIS_ERR_INVALID, "stream_name" },
+	{ FIELDS_LIST_APPS, "limit=0&start_app_name=a!", DIS_ERR_INVALID,
+	    "start_app_name" },
+	{ FIELDS_CONSUMPTION_STATE, "checkpoint_type=LAST_READ", DIS_OK, NULL },
+	{ FIELDS_CONSUMPTION_STATE, "limit=1000&start_partition_id=3"
+	    "&checkpoint_type=LAST_READ", DIS_OK, NULL },
+	{ FIELDS_CONSUMPTION_STATE, "", DIS_ERR_INVALID, "checkpoint_type" },
+	{ FIELDS_CONSUMPTION_STATE, "limit=1001&checkpoint_type=X"
+	    "&start_partition_id=x", DIS_ERR_PARTITION, "start_partition_id" },
+	{ FIELDS_CONSUMPTION_STATE, "limit=1001&checkpoint_type=X",
+	    DIS_ERR_INVALID, "checkpoint_type" },
+	{ FIELDS_CONSUMPTION_STATE, "limit=1001&checkpoint_type=LAST_READ",
+	    DIS_ERR_INVALID, "limit" },
+};
+
+START_TEST(test_app_sets)
+{
+	const struct set_case	*c = &set_cases[_i];
+	struct query_param	*qp = NULL;
+	struct params		 p;
+	struct response		 resp;
+	json_t			*body;
+	size_t			 nqp = 0;
+	bool			 ok;
+
+	memset(&p, 0, sizeof(p));
+	memset(&resp, 0, sizeof(resp));
+	if (c->set == FIELDS_CREATE_APP) {
+		body = json_must_parse(c->input);
+		ok = validate_json(body, c->set, &p, &resp);
+		json_decref(body);
+	} else {
+		ck_assert_int_eq(query_parse(c->input, &qp, &nqp), 0);
+		ok = validate_query(qp, nqp, c->set, &p, &resp);
+		query_free(qp, nqp);
+	}
+	check_outcome(ok, &resp, c->want, c->field ? c->field : "input",
+	    c->input);
+	response_free(&resp);
 }
 END_TEST
 
@@ -695,6 +731,7 @@ validate_suite(void)
 
 	tc = tcase_create("query");
 	tcase_add_loop_test(tc, test_query, 0, NCASES(query_cases));
+	tcase_add_loop_test(tc, test_app_sets, 0, NCASES(set_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

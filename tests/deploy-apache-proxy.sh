@@ -10,8 +10,9 @@ SMOKE_NAME="apache mod_proxy_fcgi"
 
 deploy_setup
 open_up_tmp
-(umask 000; exec "$SBIN/dis-checkpoint" -c "$ETC/dis-checkpoint.conf" \
-    -s "$RUN/dis-checkpoint.sock" 2>>"$LOGS/app-stderr.log") &
+# Apache's children reach the socket through its group.
+"$SBIN/dis-checkpoint" -c "$ETC/dis-checkpoint.conf" "${AS_WORKERS_GROUP[@]}" \
+    -s "$RUN/dis-checkpoint.sock" 2>>"$LOGS/app-stderr.log" &
 SERVER_PID=$!
 wait_for_unix "$RUN/dis-checkpoint.sock"
 deploy_file apache/proxy-fcgi.conf >"$TMP/dis-checkpoint.conf"
@@ -27,9 +28,9 @@ expect_eq 0 $?
 AK=AKAPACHE000000000001 SK=apache-secret-0123456789
 printf 'aksk %s %s proj-a\n' "$AK" "$SK" >"$ETC/credentials"
 chmod 644 "$ETC/credentials"
-(umask 000; exec "$SBIN/dis-checkpoint" -c "$ETC/dis-checkpoint.conf" \
+"$SBIN/dis-checkpoint" -c "$ETC/dis-checkpoint.conf" "${AS_WORKERS_GROUP[@]}" \
     -o auth=aksk -o credentials="$ETC/credentials" \
-    -s "$RUN/dis-checkpoint.sock" 2>>"$LOGS/app-stderr.log") &
+    -s "$RUN/dis-checkpoint.sock" 2>>"$LOGS/app-stderr.log" &
 SERVER_PID=$!
 wait_for_unix "$RUN/dis-checkpoint.sock"
 DATE=$(date -u +%Y%m%dT%H%M%SZ)

@@ -49,6 +49,11 @@ open_up_tmp() {
 	chmod 644 "$ETC/dis-checkpoint.conf"
 }
 
+# As root, the servers' workers run as nobody:nogroup; a socket the binary
+# creates (mode 0660) lets them in through its group (socket_group).
+AS_WORKERS_GROUP=()
+[ "$(id -u)" -eq 0 ] && AS_WORKERS_GROUP=(-o socket_group=nogroup)
+
 # Waits for a unix socket that answers, for a launcher that binds it.
 wait_for_unix() {
 	for _ in $(seq 100); do

@@ -10,10 +10,9 @@ SMOKE_NAME=nginx
 
 deploy_setup
 open_up_tmp
-# The socket the binary binds gets its mode from the umask; nginx's
-# workers must be able to write to it.
-(umask 000; exec "$SBIN/dis-checkpoint" -c "$ETC/dis-checkpoint.conf" \
-    -s "$RUN/dis-checkpoint.sock" 2>>"$LOGS/app-stderr.log") &
+# nginx's workers reach the socket through its group.
+"$SBIN/dis-checkpoint" -c "$ETC/dis-checkpoint.conf" "${AS_WORKERS_GROUP[@]}" \
+    -s "$RUN/dis-checkpoint.sock" 2>>"$LOGS/app-stderr.log" &
 SERVER_PID=$!
 wait_for_unix "$RUN/dis-checkpoint.sock"
 

@@ -29,6 +29,7 @@ need() {
 	for tool in "$@"; do
 		case $tool in
 		cgi-fcgi) pkg=libfcgi-bin ;;
+		promtool) pkg=prometheus ;;
 		systemd-socket-activate) pkg=systemd ;;
 		prlimit | setpriv) pkg=util-linux ;;
 		mod_fcgid) pkg=libapache2-mod-fcgid
@@ -386,7 +387,7 @@ db_state() {
 
 # Expands the placeholders of a case table: @X<n>@ n times "x", @U<n>@ n
 # times "é" (two bytes each), @E<n>@ n times "€" (three), @S<n>@ n spaces, @BOM@ a UTF-8 byte-order mark,
-# @FF@ the byte 0xff (invalid UTF-8).
+# @FF@ the byte 0xff (invalid UTF-8), @x<hh>@ the byte 0xhh (not 00).
 expand_case() {
 	local s=$1 rep ch
 	while [[ $s =~ @([XUES])([0-9]+)@ ]]; do
@@ -399,6 +400,10 @@ expand_case() {
 		rep=$(printf "%${BASH_REMATCH[2]}s" '')
 		rep=${rep// /$ch}
 		s=${s/"${BASH_REMATCH[0]}"/"$rep"}
+	done
+	while [[ $s =~ @x([0-9a-f][0-9a-f])@ ]]; do
+		printf -v ch "\\x${BASH_REMATCH[1]}"
+		s=${s//"${BASH_REMATCH[0]}"/"$ch"}
 	done
 	s=${s//@BOM@/$'\xef\xbb\xbf'}
 	s=${s//@FF@/$'\xff'}

@@ -3,9 +3,12 @@
 # lighttpd spawning it (bin-path, check-local disable, the database given in
 # bin-environment), served at the root (/v2/...) and under a prefix
 # (/dis/v2/..., DIS_CHECKPOINT_BASE_PATH=/dis), both on one SQLite file.
-# curl goes through every endpoint once and one error of each kind.
+# curl goes through every endpoint once and one error of each kind, and
+# the requests lighttpd itself would refuse (tests/lighttpd-lib.sh) with the
+# server.http-parseopts of the shipped deploy/lighttpd/socket.conf.
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$abs_top_srcdir/tests/lighttpd-lib.sh"
 need lighttpd curl sqlite3 python3
 
 write_lighttpd_conf '(
@@ -27,8 +30,13 @@ write_lighttpd_conf '(
 		"check-local" => "disable"
 	))
 )'
+sed -n '/^server.http-parseopts/,/^)/p' "$abs_top_srcdir/deploy/lighttpd/socket.conf" \
+    >>"$TMP/lighttpd.conf"
 URL=http://127.0.0.1:$PORT
 CONTEXT='lighttpd -tt:'
+if grep -q method-get-body "$TMP/lighttpd.conf"; then pass; else
+	fail "$CONTEXT no server.http-parseopts in deploy/lighttpd/socket.conf"
+fi
 if lighttpd -tt -f "$TMP/lighttpd.conf" >"$TMP/config-check" 2>&1; then pass; else
 	fail "$CONTEXT $(cat "$TMP/config-check")"
 fi
@@ -135,6 +143,7 @@ for base in "" /dis; do
 	CONTEXT="[$base] 413:"
 	http POST "$URL$P/checkpoints" "{\"pad\":\"$(expand_case @X70000@)\"}"
 	expect_error 413 DIS.4200
+	lighttpd_edges "$URL$base"
 	CONTEXT="[$base] errors:"
 	expect_eq "$before" "$(db_dump)"
 
