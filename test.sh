@@ -10,7 +10,9 @@
 #   fuzz      each libFuzzer harness for FUZZ_SECONDS (default 60)
 #
 # TEST_STAGES=check ./test.sh is the quick run. Ends with one line
-# "N passed, N failed" summing every stage.
+# "N passed, N failed" summing every stage. First it installs the Debian
+# packages the tests need (scripts/install-deps, with sudo when not root);
+# a test that still lacks a tool fails at once, naming its package.
 set -u
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -89,9 +91,10 @@ stage_valgrind() {
 		broken valgrind "build failed"
 		return
 	fi
-	logs=$dir/valgrind-logs
-	mkdir -p "$logs"
-	# Some tests run the binary as nobody; its log goes here too.
+	# Some tests run the binary as nobody; its log goes here too, so not
+	# below the tree, which nobody may not reach (a clone in /root or in
+	# a home directory, 0700 on Debian 12).
+	logs=$(mktemp -d "${TMPDIR:-/tmp}/dis-checkpoint-valgrind.XXXXXX")
 	chmod 1777 "$logs"
 	# Only the shell tests run the binary; %p gives one log per process.
 	(cd "$dir" &&
@@ -121,6 +124,7 @@ stage_valgrind() {
 		total_fail=$((total_fail + 1))
 		rc=1
 	fi
+	rm -rf "$logs"
 	stage_time valgrind "$t0"
 }
 
@@ -140,8 +144,14 @@ stage_fuzz() {
 	stage_time fuzz "$t0"
 }
 
+# What the tests need, installed as quickstart.sh does (sudo when not root).
+scripts/install-deps test ||
+    { echo "scripts/install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
 [ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
-if [ ! -f Makefile ]; then
+# Configured again when the build at hand is not this one's: none yet, or
+# quickstart.sh's (no -Werror, configured before Check was installed).
+if [ ! -f Makefile ] || ! ./config.status --config | grep -q -- --enable-werror ||
+    ! grep -q '^CHECK_LIBS = .' Makefile; then
 	./configure --enable-werror ${CONFIGURE_FLAGS:-} >/dev/null ||
 	    { echo "configure failed (see config.log)"; exit 1; }
 fi

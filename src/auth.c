@@ -9,10 +9,14 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -670,6 +674,56 @@ auth_check(const struct dis_config *cfg, const struct cred_set *set,
 	return DIS_ERR_INTERNAL;
 }
 
+/* CGI mode repeats the auth = none warning at most this often (s). */
+#define WARN_INTERVAL	3600
+
+static bool	 warn_hourly;
+
+void
+auth_warn_hourly(void)
+{
+	warn_hourly = true;
+}
+
+/*
+ * Whether the auth = none warning is due. After auth_warn_hourly, only
+ * when the stamp file beside the database is missing, empty, or an hour
+ * old (or from the future: a clock set back); the process that finds it
+ * due rewrites it, under flock, so concurrent requests warn once. A stamp
+ * that cannot be opened or written leaves the warning due every time:
+ * better a loud log than a silent open service.
+ */
+static bool
+warning_due(const char *database)
+{
+	static const char note[] = "dis-checkpoint last warned that "
+	    "authentication is off (auth = none) at this file's modification "
+	    "time; as CGI it warns again an hour after that.\n";
+	struct stat	 st;
+	char		*path;
+	time_t		 now = time(NULL);
+	bool		 due = true;
+	int		 fd;
+
+	if (!warn_hourly)
+		return true;
+	if (asprintf(&path, "%s.auth-none-warned", database) == -1)
+		return true;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	free(path);
+	if (fd == -1)
+		return true;
+	if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 &&
+	    st.st_size > 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < WARN_INTERVAL)
+		due = false;
+	else if (pwrite(fd, note, sizeof(note) - 1, 0) !=
+	    (ssize_t)sizeof(note) - 1)
+		(void)ftruncate(fd, 0);
+	close(fd);
+	return due;
+}
+
 struct cred_store *
 auth_start(const struct dis_config *cfg, bool *failed)
 {
@@ -678,11 +732,12 @@ auth_start(const struct dis_config *cfg, bool *failed)
 
 	*failed = false;
 	if (cfg->auth == AUTH_NONE) {
-		log_message("WARNING: authentication is off (auth = none): "
-		    "any client that reaches this service can read and change "
-		    "every project's checkpoints. Set auth = any and a "
-		    "credentials file unless a web server in front "
-		    "authenticates every request.");
+		if (warning_due(cfg->database))
+			log_message("WARNING: authentication is off (auth = "
+			    "none): any client that reaches this service can "
+			    "read and change every project's checkpoints. Set "
+			    "auth = any and a credentials file unless a web "
+			    "server in front authenticates every request.");
 		return NULL;
 	}
 	if ((store = cred_store_open(cfg->credentials)) == NULL) {

@@ -52,4 +52,11 @@ int		 auth_sign(bool v11, const char *ak, const char *sk,
  */
 struct cred_store *auth_start(const struct dis_config *, bool *failed);
 
+/*
+ * For CGI mode, where every request starts a process: from now on
+ * auth_start warns at most once an hour per database, as the stamp file
+ * DATABASE.auth-none-warned records.
+ */
+void		 auth_warn_hourly(void);
+
 #endif

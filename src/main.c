@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "handlers.h"
 #include "log.h"
@@ -447,6 +448,8 @@ main(int argc, char *argv[])
 		fd = 0;
 	if (fd == NO_SOCKET) {
 		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		/* A start per request: its warning would drown the log. */
+		auth_warn_hourly();
 		rc = server_cgi(&cfg);
 	}
 	else if (fd == SOCKET_ERROR)

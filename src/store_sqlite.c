@@ -290,7 +290,7 @@ connect_db(struct lite *s)
 {
 	struct stat	 st;
 	char		 pragmas[128];
-	int		 rc;
+	int		 rc, n;
 	size_t		 i;
 
 	if (s->db != NULL)
@@ -303,7 +303,17 @@ connect_db(struct lite *s)
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=%s;"
 	    "PRAGMA synchronous=%s;", s->opts.journal_mode,
 	    s->opts.sync_full ? "FULL" : "NORMAL");
-	if ((rc = exec(s, pragmas)) != SQLITE_OK)
+	/*
+	 * Switching a new, empty file to WAL takes the write lock from inside
+	 * a read, so SQLite answers SQLITE_BUSY at once, without the busy
+	 * handler, when another connection is creating the same file (threads
+	 * and the writer once its directory appears, two processes' first
+	 * requests): waited for here as the busy handler would.
+	 */
+	for (n = 0; (rc = exec(s, pragmas)) == SQLITE_BUSY &&
+	    busy_wait(s, n); n++)
+		;
+	if (rc != SQLITE_OK)
 		return connect_failed(s, rc, "set up");
 	if ((rc = migrate(s)) != SQLITE_OK)
 		return connect_failed(s, rc, "create schema");

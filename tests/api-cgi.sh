@@ -6,6 +6,7 @@
 # come as SCRIPT_NAME + PATH_INFO without REQUEST_URI.
 export LC_ALL=C	# ${#body} must count bytes: it is the CONTENT_LENGTH
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need sqlite3 python3
 
 # The table expects body_limit=4096.
 cgi4k() {

@@ -8,6 +8,7 @@
 # database cannot be opened.
 export LC_ALL=C	# ${#body} must count bytes: it is the CONTENT_LENGTH
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need cgi-fcgi sqlite3 python3
 
 start_fcgi -o body_limit=4096
 run_cases fcgi api-cases.txt <"$abs_top_srcdir/tests/api-cases.txt"

@@ -17,6 +17,7 @@
 #    their commit. The service pauses and accepts them later instead of
 #    losing its threads: every write answered 201 and stored.
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need cgi-fcgi sqlite3 prlimit
 
 WRITER=$abs_top_builddir/tests/fcgi-writer
 [ -x "$WRITER" ] || { echo "$WRITER: not built (make check builds it)"; exit 99; }

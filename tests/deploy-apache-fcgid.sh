@@ -6,9 +6,7 @@
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/smoke-lib.sh"
 . "$abs_top_srcdir/tests/deploy-lib.sh"
-need apache2 curl
-[ -f "$APACHE_MODULES/mod_fcgid.so" ] ||
-    { echo "SKIP: libapache2-mod-fcgid is not installed"; exit 77; }
+need apache2 curl mod_fcgid
 
 deploy_setup
 open_up_tmp

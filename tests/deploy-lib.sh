@@ -19,20 +19,8 @@ RUN=$TMP/run
 LOGS=$TMP/log
 DB=$DATA/dis-checkpoint.db
 
-# Skips the test (exit 77) when a program it needs is not installed.
-need() {
-	local p
-	for p in "$@"; do
-		if ! command -v "$p" >/dev/null 2>&1 &&
-		    ! [ -x "/usr/sbin/$p" ]; then
-			echo "SKIP: $p is not installed (scripts/install-deps)"
-			exit 77
-		fi
-	done
-}
-
 # Shows the logs when the test fails, then cleans up as lib.sh does.
-trap 'rc=$?; [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && show_logs; cleanup' EXIT
+trap 'rc=$?; [ "$rc" -ne 0 ] && show_logs; cleanup' EXIT
 
 deploy_setup() {
 	mkdir -p "$SBIN" "$ETC" "$DATA" "$RUN" "$LOGS" "$TMP/www"

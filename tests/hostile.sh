@@ -9,6 +9,7 @@
 # Most cases go through cgi-fcgi; those with an @cut/@drop/@abort/@client
 # directive go through tests/fcgi-client, which can cut a body short.
 . "$abs_top_srcdir/tests/lib.sh"
+need cgi-fcgi sqlite3
 
 CASES=$abs_top_srcdir/tests/hostile-cases.txt
 CLIENT=$abs_top_builddir/tests/fcgi-client

@@ -5,6 +5,7 @@
 # and must be a third, separate project. Quota is per project (2 here).
 export LC_ALL=C
 . "$abs_top_srcdir/tests/lib.sh"
+need cgi-fcgi sqlite3
 
 start_fcgi -o app_quota=2
 

@@ -19,6 +19,30 @@ BIN=${DIS_CHECKPOINT_BIN:-$abs_top_builddir/dis-checkpoint}
 WRAPPER=${DIS_CHECKPOINT_WRAPPER:-}
 WAIT_STEPS=100
 [ -n "$WRAPPER" ] && WAIT_STEPS=1200
+# need TOOL ...: stops the test at once, as a failure (exit 99: a machine
+# without its tools must not look green), with one line naming the Debian
+# package of the first TOOL that is not installed. scripts/install-deps
+# (which ./test.sh runs) installs them all. mod_fcgid stands for Apache's
+# module, which is a file, not a command.
+need() {
+	local tool pkg
+	for tool in "$@"; do
+		case $tool in
+		cgi-fcgi) pkg=libfcgi-bin ;;
+		promtool) pkg=prometheus ;;
+		systemd-socket-activate) pkg=systemd ;;
+		prlimit | setpriv) pkg=util-linux ;;
+		mod_fcgid) pkg=libapache2-mod-fcgid
+		     [ -f /usr/lib/apache2/modules/mod_fcgid.so ] && continue ;;
+		*) pkg=$tool ;;
+		esac
+		command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+		    { echo "MISSING: $tool is not installed: apt-get install $pkg" \
+		    "(or scripts/install-deps)"; exit 99; }
+	done
+}
+# The wrapper's program (valgrind) is one more tool every test needs.
+if [ -n "$WRAPPER" ]; then need "${WRAPPER%% *}"; fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dis-test.XXXXXX")
 DB=$TMP/checkpoints.db
 SOCK=$TMP/fcgi.sock
@@ -88,7 +112,8 @@ release_write_lock() {
 
 # A TCP port nobody listens on right now, for a web server under test.
 free_port() {
-	local port claims=${TMPDIR:-/tmp}/dis-test-ports
+	# Per user: another user's claims directory is not writable to us.
+	local port claims=${TMPDIR:-/tmp}/dis-test-ports-$(id -u)
 	mkdir -p "$claims"
 	while :; do
 		# Below the kernel's ephemeral range (32768-60999), so no client

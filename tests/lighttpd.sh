@@ -9,6 +9,7 @@
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$abs_top_srcdir/tests/lighttpd-lib.sh"
+need lighttpd curl sqlite3 python3
 
 write_lighttpd_conf '(
 	"/dis/" => ((

@@ -1,12 +1,8 @@
-#!/bin/sh
+#!/bin/bash
 # The man pages as built (placeholders filled in) are clean under
 # mandoc -Tlint at warning level: any output fails the test.
-set -u
-: "${abs_top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
-if ! command -v mandoc >/dev/null 2>&1; then
-	echo "SKIP: mandoc is not installed (scripts/install-deps)"
-	exit 77
-fi
+. "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need mandoc
 rc=0
 for page in man/dis-checkpoint.8 man/dis-checkpoint.conf.5; do
 	f=$abs_top_builddir/$page

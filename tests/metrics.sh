@@ -10,12 +10,8 @@
 # exactly the number of requests sent.
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need cgi-fcgi promtool prometheus lighttpd curl openssl python3
 SIGN=$abs_top_srcdir/tests/sign.sh
-
-for tool in promtool prometheus lighttpd curl; do
-	command -v "$tool" >/dev/null ||
-	    { echo "$tool is required (scripts/install-deps)"; exit 1; }
-done
 
 # metric NAME{LABELS}: the value of that one series in $BODY, or "absent".
 metric() {

@@ -9,6 +9,7 @@
 # 127/8 to lo).
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need cgi-fcgi spawn-fcgi python3
 
 # Reachable by the other users, so that the uid check is what refuses
 # them, not the directory; the database stays root's.

@@ -4,6 +4,7 @@
 # answered with 201 survives kill -9 right after the answer.
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need cgi-fcgi sqlite3 python3
 
 ckpt() {	# APP STREAM PARTITION SEQUENCE METADATA
 	fcgi POST /v2/p1/checkpoints "{\"stream_name\":\"$2\",\"app_name\":\"$1\",\"partition_id\":\"$3\",\"sequence_number\":\"$4\",\"metadata\":\"$5\",\"checkpoint_type\":\"LAST_READ\"}"

@@ -4,6 +4,7 @@
 # is still answered, and stored, before the server exits.
 export LC_ALL=C
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need cgi-fcgi sqlite3 python3
 
 # stop_with SIGNAL: sends it and checks the exit status and the socket.
 stop_with() {

@@ -9,6 +9,7 @@
 # acknowledged lost.
 export LC_ALL=C
 . "$abs_top_srcdir/tests/lib.sh"
+need cgi-fcgi sqlite3
 
 CLIENT=$abs_top_builddir/tests/fcgi-client
 N=12

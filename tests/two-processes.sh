@@ -5,6 +5,7 @@
 # the write lock before busy_timeout answers 503 DIS.5000 with Retry-After,
 # and writes again once the lock is free.
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need cgi-fcgi sqlite3
 
 WRITER=$abs_top_builddir/tests/fcgi-writer
 [ -x "$WRITER" ] || { echo "$WRITER: not built (make check builds it)"; exit 99; }
