@@ -727,7 +727,6 @@ warning_due(const char *database)
 struct cred_store *
 auth_start(const struct dis_config *cfg, bool *failed)
 {
-	static const char *names[] = { "none", "token", "aksk", "any" };
 	struct cred_store	*store;
 
 	*failed = false;
@@ -746,7 +745,7 @@ auth_start(const struct dis_config *cfg, bool *failed)
 		return NULL;
 	}
 	log_message("authentication: auth = %s, credentials %s, clock skew "
-	    "%d s%s%s", names[cfg->auth], cfg->credentials,
+	    "%d s%s%s", conf_auth_name(cfg->auth), cfg->credentials,
 	    cfg->auth_clock_skew, *cfg->auth_regions ? ", regions " : "",
 	    cfg->auth_regions);
 	return store;
