@@ -54,6 +54,7 @@ static const struct error_case {
 	{ DIS_ERR_APP_QUOTA, 400, "DIS.4329", "app quota exceeded", 0 },
 	{ DIS_ERR_APP_EXISTS, 400, "DIS.4330", "app already exist", 0 },
 	{ DIS_ERR_APP_NOT_FOUND, 400, "DIS.4332", "app not found", 0 },
+	{ DIS_ERR_STREAM_LIMIT, 400, "DIS.4200", "Invalid request", 0 },
 	{ DIS_ERR_UNAVAILABLE, 503, "DIS.5000", "System error", 1 },
 	{ DIS_ERR_INTERNAL, 500, "DIS.5000", "System error", 0 },
 };
