@@ -24,39 +24,42 @@ static const struct error_case {
 	const char	*code;
 	const char	*text;
 	int		 retry;
+	const char	*detail;	/* the error's own, when it has one */
 } error_cases[] = {
-	{ DIS_ERR_NO_ROUTE, 404, "DIS.4200", "Invalid request", 0 },
-	{ DIS_ERR_METHOD, 405, "DIS.4200", "Invalid request", 0 },
-	{ DIS_ERR_PROJECT, 400, "DIS.4117", "Invalid Project Id", 0 },
+	{ DIS_ERR_NO_ROUTE, 404, "DIS.4200", "Invalid request", 0, NULL },
+	{ DIS_ERR_METHOD, 405, "DIS.4200", "Invalid request", 0, NULL },
+	{ DIS_ERR_PROJECT, 400, "DIS.4117", "Invalid Project Id", 0, NULL },
 	{ DIS_ERR_AUTH_MISSING, 441, "DIS.4101",
-	    "Authorization header cannot be empty", 0 },
+	    "Authorization header cannot be empty", 0, NULL },
 	{ DIS_ERR_AUTH_UNPARSEABLE, 441, "DIS.4102",
-	    "Invalid Authorization header", 0 },
-	{ DIS_ERR_DATE_MISSING, 441, "DIS.4103", "Empty X-Sdk-Date header", 0 },
+	    "Invalid Authorization header", 0, NULL },
+	{ DIS_ERR_DATE_MISSING, 441, "DIS.4103", "Empty X-Sdk-Date header", 0, NULL },
 	{ DIS_ERR_DATE_UNPARSEABLE, 441, "DIS.4104",
-	    "Failed to parse X-Sdk-Date header", 0 },
-	{ DIS_ERR_DATE_SKEW, 441, "DIS.4105", "Invalid X-Sdk-Date header", 0 },
-	{ DIS_ERR_AK_UNKNOWN, 441, "DIS.4107", "Invalid AcessKey header", 0 },
+	    "Failed to parse X-Sdk-Date header", 0, NULL },
+	{ DIS_ERR_DATE_SKEW, 441, "DIS.4105", "Invalid X-Sdk-Date header", 0, NULL },
+	{ DIS_ERR_AK_UNKNOWN, 441, "DIS.4107", "Invalid AcessKey header", 0, NULL },
 	{ DIS_ERR_AUTH_INCOMPLETE, 441, "DIS.4109",
-	    "Invalid Credential, SignedHeaders or Signature", 0 },
+	    "Invalid Credential, SignedHeaders or Signature", 0, NULL },
 	{ DIS_ERR_SIGNATURE, 441, "DIS.4112", "Invalid authorization request",
-	    0 },
-	{ DIS_ERR_TOKEN_EMPTY, 441, "DIS.4113", "Empty Token header", 0 },
-	{ DIS_ERR_TOKEN_INVALID, 441, "DIS.4114", "Invalid Token header", 0 },
-	{ DIS_ERR_RBAC, 403, "DIS.4116", "Invalid RBAC", 0 },
-	{ DIS_ERR_TOO_LARGE, 413, "DIS.4200", "Invalid request", 0 },
-	{ DIS_ERR_EMPTY_BODY, 400, "DIS.4202", "Empty request", 0 },
-	{ DIS_ERR_MALFORMED, 400, "DIS.4300", "Request error", 0 },
-	{ DIS_ERR_INVALID, 400, "DIS.4200", "Invalid request", 0 },
-	{ DIS_ERR_PARTITION, 400, "DIS.4201", "Invalid partition_id", 0 },
+	    0, NULL },
+	{ DIS_ERR_TOKEN_EMPTY, 441, "DIS.4113", "Empty Token header", 0, NULL },
+	{ DIS_ERR_TOKEN_INVALID, 441, "DIS.4114", "Invalid Token header", 0, NULL },
+	{ DIS_ERR_RBAC, 403, "DIS.4116", "Invalid RBAC", 0, NULL },
+	{ DIS_ERR_TOO_LARGE, 413, "DIS.4200", "Invalid request", 0, NULL },
+	{ DIS_ERR_EMPTY_BODY, 400, "DIS.4202", "Empty request", 0, NULL },
+	{ DIS_ERR_MALFORMED, 400, "DIS.4300", "Request error", 0, NULL },
+	{ DIS_ERR_INVALID, 400, "DIS.4200", "Invalid request", 0, NULL },
+	{ DIS_ERR_PARTITION, 400, "DIS.4201", "Invalid partition_id", 0, NULL },
 	{ DIS_ERR_SEQ_RANGE, 400, "DIS.4224", "Sequence_number out of range",
-	    0 },
-	{ DIS_ERR_APP_QUOTA, 400, "DIS.4329", "app quota exceeded", 0 },
-	{ DIS_ERR_APP_EXISTS, 400, "DIS.4330", "app already exist", 0 },
-	{ DIS_ERR_APP_NOT_FOUND, 400, "DIS.4332", "app not found", 0 },
-	{ DIS_ERR_STREAM_LIMIT, 400, "DIS.4200", "Invalid request", 0 },
-	{ DIS_ERR_UNAVAILABLE, 503, "DIS.5000", "System error", 1 },
-	{ DIS_ERR_INTERNAL, 500, "DIS.5000", "System error", 0 },
+	    0, NULL },
+	{ DIS_ERR_APP_QUOTA, 400, "DIS.4329", "app quota exceeded", 0, NULL },
+	{ DIS_ERR_APP_EXISTS, 400, "DIS.4330", "app already exist", 0, NULL },
+	{ DIS_ERR_APP_NOT_FOUND, 400, "DIS.4332", "app not found", 0, NULL },
+	{ DIS_ERR_STREAM_LIMIT, 400, "DIS.4200", "Invalid request", 0,
+	    "app_stream_limit: the app has checkpoints on as many streams as "
+	    "allowed; delete a stream's checkpoints first" },
+	{ DIS_ERR_UNAVAILABLE, 503, "DIS.5000", "System error", 1, NULL },
+	{ DIS_ERR_INTERNAL, 500, "DIS.5000", "System error", 0, NULL },
 };
 
 #define NCASES(a)	((int)(sizeof(a) / sizeof((a)[0])))
@@ -114,7 +117,7 @@ START_TEST(test_error_render)
 {
 	const struct error_case	*c = &error_cases[_i];
 	struct response		 resp;
-	char			 head[512], want[128], *out;
+	char			 head[512], want[256], *out;
 	const char		*body;
 	json_t			*json, *expect;
 	size_t			 len;
@@ -140,7 +143,10 @@ START_TEST(test_error_render)
 		ck_assert_ptr_null(strstr(head, "Retry-After"));
 	ck_assert_ptr_null(strstr(head, "\r\nAllow:"));
 	json = json_must_parse(body);
-	snprintf(want, sizeof(want), "%s.", c->text);
+	if (c->detail != NULL)
+		snprintf(want, sizeof(want), "%s. [%s]", c->text, c->detail);
+	else
+		snprintf(want, sizeof(want), "%s.", c->text);
 	expect = json_pack("{s:s, s:s}", "errorCode", c->code, "message", want);
 	ck_assert_msg(json_equal(json, expect), "body: %s", body);
 	json_decref(expect);
