@@ -25,8 +25,8 @@ cat >"$build/config.h" <<'H'
 #define _GNU_SOURCE 1
 #define PACKAGE_VERSION "fuzz"
 H
-deps=$(pkg-config --cflags --libs jansson sqlite3 libcrypto) || {
-	echo "fuzz: FAIL (pkg-config cannot find jansson, sqlite3 and libcrypto)"
+deps=$(pkg-config --cflags --libs jansson sqlite3 libcrypto libpq) || {
+	echo "fuzz: FAIL (pkg-config cannot find jansson, sqlite3, libcrypto and libpq)"
 	exit 1
 }
 sources=$(ls "$top"/src/*.c | grep -v -e /main.c -e /server.c -e /writer.c)
