@@ -1,0 +1,224 @@
+#!/bin/bash
+# slow-peers.sh: peers that stop sending or send slowly must hold up no
+# one (issue 10). With request_timeout=2, through the real binary:
+#
+#   a. 1 and then 200 half-sent connections on the unix socket: /health and
+#      real writes are answered meanwhile, each well under a second; the
+#      peers are closed between request_timeout and 2 s later, unanswered;
+#      then SIGTERM with 200 such peers connected exits within
+#      request_timeout and a little
+#   b. a TCP connection that sends nothing (spawn-fcgi -a): the same
+#   c. threads+1 bodies dripping a byte every 0.5 s (-t 4, 5 peers): real
+#      clients keep their answers, the drippers are closed at the deadline
+#      and nothing of theirs is stored
+#   d. 1000 idle connections at once, the service started with a soft
+#      descriptor limit below that (it raises its own): /health and writes
+#      within their normal latency
+#   e. bodies dripping through Apache mod_proxy_fcgi (deploy/apache/
+#      proxy-fcgi.conf, which streams bodies): /health through Apache is
+#      answered meanwhile (skipped without apache2)
+#
+# tests/fcgi-raw.py holds the peers and makes the probes; it prints one line
+# of facts which this script asserts and reports (latency figures included).
+. "$abs_top_srcdir/tests/lib.sh"
+. "$abs_top_srcdir/tests/smoke-lib.sh"
+. "$abs_top_srcdir/tests/deploy-lib.sh"
+
+RAW=$abs_top_srcdir/tests/fcgi-raw.py
+TIMEOUT=2
+# How much later than the deadline a close or an exit may come; how long a
+# probe may take. Under valgrind everything is ten times slower or worse.
+SLACK=2
+LATENCY_MS=500
+if [ -n "$WRAPPER" ]; then
+	SLACK=10
+	LATENCY_MS=5000
+fi
+
+# The client needs a descriptor per peer and a few more.
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null
+if [ "$(ulimit -Sn)" != unlimited ] && [ "$(ulimit -Sn)" -gt 4096 ]; then
+	ulimit -Sn 4096
+fi
+
+# raw COMMAND ARGS...: fcgi-raw.py with the deadline; its facts become
+# F_<name> variables.
+raw() {
+	local line key
+	line=$("$PYTHON" "$RAW" -T "$TIMEOUT" --slack "$SLACK" "$@")
+	set -- $line
+	[ $# -ge 2 ] || fail "$CONTEXT fcgi-raw.py said nothing"
+	while [ $# -ge 2 ]; do
+		key=$1
+		printf -v "F_$key" '%s' "$2"
+		shift 2
+	done
+	FACTS=$line
+}
+
+expect_le() {
+	if [ "$2" -ge 0 ] && [ "$2" -le "$1" ]; then pass; else
+		fail "$CONTEXT expected $3 at most $1, got $2"
+	fi
+}
+expect_ge() {
+	if [ "$2" -ge "$1" ]; then pass; else
+		fail "$CONTEXT expected $3 at least $1, got $2"
+	fi
+}
+
+# check_facts N [any]: the probes all answered in time while the N peers
+# were held, and the peers closed at the deadline with no success; with
+# "any", a peer may have been closed earlier (a service that caps waiting
+# peers may answer the surplus 503 at once).
+check_facts() {
+	local n=$1 early=${2:-}
+	expect_eq "$F_health_n /health answered" "$F_health_ok /health answered"
+	expect_eq "$F_writes_n writes answered" "$F_writes_ok writes answered"
+	expect_le "$LATENCY_MS" "$F_health_max_ms" "the slowest /health (ms)"
+	expect_le "$LATENCY_MS" "$F_writes_max_ms" "the slowest write (ms)"
+	expect_eq "probes while held: 1" "probes while held: $F_probes_while_held"
+	expect_eq "$n closed" "$F_closed closed"
+	expect_eq "0 peers answered 2xx" "$F_peers_2xx peers answered 2xx"
+	expect_eq "0 malformed answers" "$F_malformed malformed answers"
+	[ -z "$early" ] &&
+	    expect_ge $((TIMEOUT * 1000 - 100)) "$F_first_close_ms" "the first close (ms)"
+	expect_le $(((TIMEOUT + SLACK) * 1000)) "$F_last_close_ms" "the last close (ms)"
+	echo "$CONTEXT /health median $F_health_median_ms ms, max" \
+	    "$F_health_max_ms ms; writes max $F_writes_max_ms ms; peers" \
+	    "closed after $F_first_close_ms..$F_last_close_ms ms," \
+	    "$F_answered_peers of them answered"
+}
+
+# nothing_stored PREFIX: no app of a held or dripping peer in the database.
+nothing_stored() {
+	if [[ $(db_dump) == *"'$1-"* ]]; then
+		fail "$CONTEXT an app of a $1 peer was stored"
+	else pass; fi
+}
+
+# timeouts_logged: how many log lines tell of a peer closed at its deadline.
+timeouts_logged() {
+	grep -c -i -E 'request_timeout|timed out|timeout' "$TMP/server.log"
+}
+
+# expect_logged BEFORE: at least one such line since BEFORE.
+expect_logged() {
+	local now
+	now=$(timeouts_logged)
+	if [ "$now" -gt "$1" ]; then pass; else
+		fail "$CONTEXT no log line for the peers closed at the deadline"
+	fi
+}
+
+# The database where deploy-lib.sh puts it, for part e's Apache too.
+deploy_setup
+start_fcgi -t 4 -o request_timeout=$TIMEOUT
+
+# --- a. 1 and 200 half-sent connections
+for spec in "1 begin" "200 mixed"; do
+	set -- $spec
+	CONTEXT="a. $1 half-sent ($2):"
+	logged=$(timeouts_logged)
+	raw hold "$SOCK" "$1" "$2" --probes 5 --writes 3
+	check_facts "$1"
+	expect_logged "$logged"
+	nothing_stored held
+done
+
+CONTEXT="a. SIGTERM with 200 half-sent connected:"
+rm -f "$TMP/ready"
+"$PYTHON" "$RAW" -T "$TIMEOUT" --slack "$SLACK" hold "$SOCK" 200 mixed \
+    --probes 0 --writes 0 --ready "$TMP/ready" >"$TMP/hold.out" &
+holder=$!
+for _ in $(seq $WAIT_STEPS); do
+	[ -e "$TMP/ready" ] && break
+	sleep 0.05
+done
+t0=$(date +%s%N)
+stop_fcgi
+rc=$?
+exit_ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq 0 "$rc"
+expect_le $(((TIMEOUT + SLACK) * 1000)) "$exit_ms" "the exit (ms)"
+wait "$holder"
+set -- $(<"$TMP/hold.out")
+expect_eq "closed 200" "$3 $4"
+echo "$CONTEXT exited in $exit_ms ms"
+
+# --- b. a TCP peer that sends nothing
+if command -v spawn-fcgi >/dev/null; then
+	CONTEXT="b. 1 silent TCP peer:"
+	PORT=$(free_port)
+	spawn-fcgi -n -a 127.0.0.1 -p "$PORT" -- $WRAPPER "$BIN" -d "$DB" \
+	    -t 4 -o request_timeout=$TIMEOUT 2>>"$TMP/server.log" &
+	SERVER_PID=$!
+	wait_for_port "$PORT"
+	logged=$(timeouts_logged)
+	raw hold "127.0.0.1:$PORT" 1 nothing --probes 5 --writes 3
+	check_facts 1
+	expect_logged "$logged"
+	stop_fcgi
+	expect_eq 0 $?
+else
+	echo "b. skipped: spawn-fcgi is not installed"
+fi
+
+# --- c. threads+1 dripping bodies
+start_fcgi -t 4 -o request_timeout=$TIMEOUT
+CONTEXT="c. 5 drippers, 4 threads:"
+logged=$(timeouts_logged)
+raw drip "$SOCK" 5 --interval 0.5 --probes 5 --writes 3
+check_facts 5
+expect_logged "$logged"
+nothing_stored drip
+stop_fcgi
+expect_eq 0 $?
+
+# --- d. 1000 idle connections
+if [ "$(ulimit -Sn)" = unlimited ] || [ "$(ulimit -Sn)" -ge 1100 ]; then
+	CONTEXT="d. 1000 idle:"
+	# Valgrind keeps descriptors of its own above the soft limit and
+	# refuses to raise it: there the service gets the test's limit.
+	limit=512
+	[ -n "$WRAPPER" ] && limit=$(ulimit -Sn)
+	(ulimit -Sn "$limit" && exec $WRAPPER "$BIN" -s "$SOCK" -d "$DB" -t 4 \
+	    -o request_timeout=$TIMEOUT 2>>"$TMP/server.log") &
+	SERVER_PID=$!
+	wait_for_socket "$SOCK"
+	raw hold "$SOCK" 1000 nothing --probes 10 --writes 5
+	check_facts 1000 any
+	nothing_stored held
+	stop_fcgi
+	expect_eq 0 $?
+else
+	echo "d. skipped: the hard descriptor limit is below 1100"
+fi
+
+# --- e. dripping bodies through Apache mod_proxy_fcgi
+if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
+	CONTEXT="e. Apache:"
+	open_up_tmp
+	(umask 000; exec $WRAPPER "$SBIN/dis-checkpoint" \
+	    -c "$ETC/dis-checkpoint.conf" -t 4 -o request_timeout=$TIMEOUT \
+	    -s "$RUN/dis-checkpoint.sock" 2>>"$TMP/server.log") &
+	SERVER_PID=$!
+	wait_for_unix "$RUN/dis-checkpoint.sock"
+	deploy_file apache/proxy-fcgi.conf >"$TMP/dis-checkpoint.conf"
+	start_apache "$TMP/dis-checkpoint.conf" proxy proxy_fcgi
+	wait_for_http "http://127.0.0.1:$PORT/health"
+	CONTEXT="e. 5 drippers through Apache:"
+	logged=$(timeouts_logged)
+	raw drip "127.0.0.1:$PORT" 5 --http --interval 0.5 --probes 5 --writes 3
+	# Apache, not the service, closes the drippers' HTTP connections:
+	# whenever it does, they must get no success.
+	check_facts 5 any
+	expect_logged "$logged"
+	nothing_stored drip
+	stop_apache
+	stop_fcgi
+	expect_eq 0 $?
+else
+	echo "e. skipped: apache2 is not installed"
+fi
+finish
