@@ -44,6 +44,7 @@ static const struct setting settings[] = {
 	{ "retry_after", K_INT, AT(retry_after), 0, 86400 },
 	{ "busy_timeout", K_INT, AT(busy_timeout_ms), 1, 600000 },
 	{ "threads", K_INT, AT(threads), 1, 1024 },
+	{ "request_timeout", K_INT, AT(request_timeout), 1, 3600 },
 	{ "group_commit", K_BOOL, AT(group_commit), 0, 0 },
 	{ "log", K_LOG, AT(log), 0, 0 },
 
@@ -67,6 +68,7 @@ conf_init(struct dis_config *c)
 	c->retry_after = 1;
 	c->busy_timeout_ms = 2000;
 	c->threads = 16;
+	c->request_timeout = 30;
 	c->sync_full = true;
 	c->group_commit = true;
 	/*

@@ -33,6 +33,7 @@ struct dis_config {
 	int	 retry_after;
 	int	 busy_timeout_ms;
 	int	 threads;
+	int	 request_timeout; /* s to read a request, or write its answer */
 	enum log_target log;
 	bool	 sync_full;
 	bool	 group_commit;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static _Thread_local size_t	 gathered_len;
 static pthread_mutex_t	 held_lock = PTHREAD_MUTEX_INITIALIZER;
 static char		 held[4096];
 static size_t		 held_len;
-static bool		 holding;
+static atomic_bool	 holding;	/* read unlocked: it only ever ends */
 
 void
 log_hold_for_first_request(void)
@@ -53,7 +54,7 @@ log_set_sink(log_sink *fn, void *arg)
 {
 	sink = fn;
 	sink_arg = arg;
-	if (fn == NULL)
+	if (fn == NULL || !atomic_load(&holding))
 		return;
 	pthread_mutex_lock(&held_lock);
 	if (holding && held_len > 0)
@@ -156,6 +157,10 @@ write_line(char *line, size_t len, size_t size)
 		gathered_len += len;
 	} else
 		(void)!write(STDERR_FILENO, line, len);
+	/* Every line took this lock; with event loops all running, it was
+	 * contended on every request. */
+	if (!atomic_load(&holding))
+		return;
 	pthread_mutex_lock(&held_lock);
 	if (holding && held_len + len <= sizeof(held)) {
 		memcpy(held + held_len, line, len);

@@ -1,7 +1,8 @@
 /*
  * response.c: builds responses and renders them. Error bodies are made here
  * from the error value, so every error has the same shape:
- * {"errorCode":"DIS.xxxx","message":"<text>. [<detail>]"}.
+ * {"errorCode":"DIS.xxxx","message":"<text>. [<detail>]"}. A deferred
+ * write's copy is the response's own: made here, freed with it.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "response.h"
+#include "store.h"
 
 static const char *
 reason(int status)
@@ -125,6 +127,63 @@ response_render(struct response *resp, int retry_after, size_t *len)
 	out[hlen + blen] = '\0';
 	*len = hlen + blen;
 	return out;
+}
+
+static size_t
+size_of(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *at and moves *at past it. */
+static const char *
+place(char **at, const char *s)
+{
+	char	*copy = *at;
+
+	if (s == NULL)
+		return NULL;
+	*at = stpcpy(copy, s) + 1;
+	return copy;
+}
+
+/*
+ * The op points into the request and the handler's stack; a deferred one
+ * outlives both, so it goes into one allocation with its strings.
+ */
+static struct write_op *
+write_op_copy(const struct write_op *op)
+{
+	struct write_op	*copy;
+	char		*at;
+
+	copy = malloc(sizeof(*copy) + size_of(op->key.project) +
+	    size_of(op->key.app) + size_of(op->key.stream) +
+	    size_of(op->key.type) + size_of(op->metadata) + size_of(op->app_id));
+	if (copy == NULL)
+		return NULL;
+	*copy = *op;
+	at = (char *)(copy + 1);
+	copy->key.project = place(&at, op->key.project);
+	copy->key.app = place(&at, op->key.app);
+	copy->key.stream = place(&at, op->key.stream);
+	copy->key.type = place(&at, op->key.type);
+	copy->metadata = place(&at, op->metadata);
+	copy->app_id = place(&at, op->app_id);
+	return copy;
+}
+
+/*
+ * The answer waits for op: a copy of it, since op points into the request
+ * and the handler's stack, which are gone by the time it commits. The copy
+ * is the response's: response_settle and response_free free it.
+ */
+void
+response_defer(struct response *resp, int status, const struct write_op *op)
+{
+	response_empty(resp, status);
+	if ((resp->deferred = write_op_copy(op)) == NULL)
+		response_error(resp, DIS_ERR_INTERNAL, NULL);
 }
 
 /*

@@ -1,19 +1,24 @@
 /*
- * server.c: the accept loop, the only code that knows FastCGI. It turns a
- * FastCGI or CGI request into a struct request, hands it to the service and
- * writes the rendered response back.
+ * server.c: the transports. Plain CGI is one request on stdin and stdout.
+ * FastCGI is `threads` event loops, each with its own epoll set, its own
+ * store connection for reads and its own connections: it accepts, reads
+ * without blocking into each connection's record parser (fcgi.c), handles
+ * a complete request inline and writes its answer without blocking.
  *
- * A write's answer waits for its commit, but its thread does not: the
- * request (a job) goes to the group-commit writer, which answers it once
- * the write is durable, and the thread takes the next connection.
+ * No thread ever waits for a peer, and no lock is held while reading from
+ * one, so a silent or dripping peer costs a few hundred bytes and a slot
+ * in epoll, never a thread. Every connection has one deadline at a time
+ * (request_timeout from its accept, or from the end of its previous
+ * answer, until its request is complete; the same for writing an answer
+ * out); all deadlines are now plus one constant, so each loop keeps them
+ * in a FIFO list that is sorted by construction: O(1) to add and expire,
+ * and epoll_wait sleeps until the head's.
  *
- * Threads poll the listening socket (non-blocking) together with a wake-up
- * pipe before calling FCGX_Accept_r, so SIGTERM never leaves a thread stuck
- * in accept(): the main thread waits for signals, writes to the pipe, and
- * every thread ends after the request it is serving. Only one thread at a
- * time polls and accepts (accept_lock): with all of them polling, every
- * new connection woke every idle thread, and all but one went back to
- * sleep with EAGAIN.
+ * A write's answer waits for its commit, but its loop does not: the
+ * connection goes to the group-commit writer (writer.c), which answers it
+ * once the write is durable with a non-blocking write. Whatever it cannot
+ * finish, and a kept connection (FCGI_KEEP_CONN) that is to read its next
+ * request, goes back to its loop through the loop's queue and eventfd.
  */
 #include "config.h"
 
@@ -23,41 +28,27 @@
 #ifdef HAVE_MALLOC_H
 #include <malloc.h>
 #endif
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "auth.h"
+#include "fcgi.h"
 #include "log.h"
 #include "server.h"
 #include "service.h"
 #include "writer.h"
 
 extern char **environ;
-
-typedef int output_fn(void *arg, const char *buf, size_t len);
-
-static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_bool stopping;
-
-struct worker {
-	const struct dis_config	*cfg;
-	struct writer		*writer;
-	bool			 log_to_fastcgi;
-	struct cred_store	*creds;
-	struct store		*store;		/* this thread's, for reads */
-	int			 listen_fd;
-	int			 wake_fd;
-	pthread_t		 thread;
-};
 
 static long long
 now_us(void)
@@ -66,6 +57,12 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long long
+now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 static struct store_options
@@ -84,60 +81,31 @@ static const char fallback[] = "Status: 500 Internal Server Error\r\n"
     "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n"
     "{\"errorCode\":\"DIS.5000\",\"message\":\"System error.\"}";
 
-/* One request, whatever carried it, from its arrival to its answer. */
-struct exchange {
-	char		*method;	/* kept for the log line */
-	char		*path;
-	struct response	 resp;
-	long long	 start;
-};
-
-/*
- * Reads the request and handles it; the answer may wait (resp.deferred).
- * The request is freed here, by the thread that allocated it, before its
- * answer perhaps moves to the writer thread: frees made there into every
- * accept thread's heap kept the process's memory growing.
- */
-static void
-exchange_handle(struct exchange *x, struct service *svc, char *const *envp,
-    body_reader *read_body, void *in, bool until_eof)
+/* The answer's text (the fallback 500 when it cannot be rendered). */
+static char *
+answer_text(struct exchange *x, int retry_after, size_t *len, bool *rendered)
 {
-	struct request	 req;
+	char	*text = response_render(&x->resp, retry_after, len);
 
-	memset(x, 0, sizeof(*x));
-	x->start = now_us();
-	if (request_from_env(&req, envp) == -1) {
-		log_message("out of memory reading a request");
-		response_error(&x->resp, DIS_ERR_INTERNAL, NULL);
-		return;
+	*rendered = text != NULL;
+	if (text == NULL) {
+		*len = sizeof(fallback) - 1;
+		return (char *)fallback;
 	}
-	request_read_body(&req, read_body, in, svc->cfg->body_limit, until_eof);
-	service_handle(svc, &req, &x->resp);
-	x->method = req.method_name;
-	x->path = req.path;
-	req.method_name = req.path = NULL;
-	request_free(&req);
+	return text;
 }
 
-/* Writes the answer and the log line, and frees the exchange. */
 static void
-exchange_answer(struct exchange *x, int retry_after, output_fn *out_fn,
-    void *out)
+answer_done(struct exchange *x, char *text, bool rendered, long long start)
 {
-	char	*text;
-	size_t	 len;
-
-	if ((text = response_render(&x->resp, retry_after, &len)) != NULL)
-		out_fn(out, text, len);
-	else
-		out_fn(out, fallback, sizeof(fallback) - 1);
 	log_request(x->method ? x->method : "", x->path ? x->path : "",
-	    text ? x->resp.status : 500, now_us() - x->start);
-	free(text);
-	free(x->method);
-	free(x->path);
-	response_free(&x->resp);
+	    rendered ? x->resp.status : 500, now_us() - start);
+	if (rendered)
+		free(text);
+	exchange_free(x);
 }
+
+/* ---- CGI ---------------------------------------------------------------- */
 
 static long
 stdin_read(void *arg, char *buf, size_t n)
@@ -145,12 +113,6 @@ stdin_read(void *arg, char *buf, size_t n)
 	size_t	 got = fread(buf, 1, n, arg);
 
 	return got == 0 && ferror((FILE *)arg) ? -1 : (long)got;
-}
-
-static int
-stdout_write(void *arg, const char *buf, size_t len)
-{
-	return fwrite(buf, 1, len, arg) == len && fflush(arg) == 0 ? 0 : -1;
 }
 
 int
@@ -161,7 +123,10 @@ server_cgi(const struct dis_config *cfg)
 	struct exchange		 x;
 	struct store		*store;
 	struct cred_store	*creds;
-	bool			 failed;
+	long long		 start = now_us();
+	char			*text;
+	size_t			 len;
+	bool			 failed, rendered;
 
 	creds = auth_start(cfg, &failed);
 	if (failed || (store = store_open(&opts)) == NULL) {
@@ -169,62 +134,528 @@ server_cgi(const struct dis_config *cfg)
 		return 1;
 	}
 	service_init(&svc, cfg, store, creds);
-	exchange_handle(&x, &svc, environ, stdin_read, stdin, false);
-	exchange_answer(&x, cfg->retry_after, stdout_write, stdout);
+	service_exchange(&svc, &x, environ, stdin_read, stdin, false);
+	text = answer_text(&x, cfg->retry_after, &len, &rendered);
+	if (fwrite(text, 1, len, stdout) == len)
+		fflush(stdout);
+	answer_done(&x, text, rendered, start);
 	store_close(store);
 	cred_store_close(creds);
 	return 0;
 }
 
-static long
-fcgi_read(void *arg, char *buf, size_t n)
-{
-	int	 got = FCGX_GetStr(buf, n > INT_MAX ? INT_MAX : (int)n, arg);
+/* ---- FastCGI: shared state ------------------------------------------------ */
 
-	return FCGX_GetError(arg) != 0 ? -1 : got;
+struct loop;
+
+/* One FastCGI connection, owned by its loop or, while it commits, the writer. */
+struct conn {
+	int			 fd;
+	struct loop		*loop;
+	struct fcgi_conn	 fcgi;
+	unsigned		 events;	/* registered in epoll; 0: not */
+	bool			 answering;	/* an answer is going out */
+	bool			 close_after;	/* close once the output is out */
+	bool			 served_one;	/* answered a request before */
+	bool			 listed;
+	long long		 deadline;	/* ms, monotonic */
+	struct conn		*prev, *next;	/* the loop's deadline list */
+	struct conn		*qnext;		/* handed back, or dead */
+	struct conn		*rnext;		/* the loop's ready list */
+	char			*left;		/* read beyond a complete request */
+	size_t			 left_len, left_off;
+	struct exchange		 x;
+	long long		 start;		/* us, for the log line */
+	struct writer_entry	 entry;
+};
+
+struct loop {
+	struct service		 svc;
+	struct store		*store;		/* this loop's, for reads */
+	int			 epfd, evfd;
+	pthread_t		 thread;
+	struct conn		*head, *tail;	/* by deadline, oldest first */
+	struct conn		*ready;		/* have input read already */
+	struct conn		*dead;		/* closed; freed after the batch */
+	pthread_mutex_t		 qlock;
+	struct conn		*queue;		/* handed back by the writer */
+	atomic_int		 nconns;	/* its own, wherever they are */
+	bool			 listening;	/* listen_fd in epoll */
+	bool			 drained;	/* stopping: backlog taken */
+	long long		 resume_accept;	/* ms; 0: not paused */
+	char			 buf[16384];
+};
+
+static struct {
+	const struct dis_config	*cfg;
+	struct writer		*writer;
+	struct cred_store	*creds;
+	bool			 log_to_fastcgi;
+	int			 listen_fd;
+	long long		 timeout_ms;
+	int			 max_conns;	/* the process's */
+	int			 loop_cap;	/* each loop's share */
+	atomic_bool		 stopping;
+	atomic_llong		 stop_deadline;	/* ms */
+} srv;
+
+/*
+ * At most one line a second per kind of trouble, with how many were
+ * left out: a flood of bad peers cannot fill the log.
+ */
+struct rate_limit {
+	atomic_llong	 last;
+	atomic_int	 more;
+};
+
+static struct rate_limit	 rl_timeout, rl_protocol, rl_cap, rl_accept;
+
+static void
+log_limited(struct rate_limit *rl, const char *what)
+{
+	long long	 now = (long long)time(NULL);
+	int		 more;
+
+	if (atomic_exchange(&rl->last, now) == now) {
+		atomic_fetch_add(&rl->more, 1);
+		return;
+	}
+	if ((more = atomic_exchange(&rl->more, 0)) > 0)
+		log_message("%s (and %d more like it)", what, more);
+	else
+		log_message("%s", what);
 }
 
-static int
-fcgi_write(void *arg, const char *buf, size_t len)
+/* ---- connections ---------------------------------------------------------- */
+
+static void
+list_remove(struct conn *c)
 {
-	return FCGX_PutStr(buf, (int)len, arg) == (int)len ? 0 : -1;
+	struct loop	*l = c->loop;
+
+	if (!c->listed)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+	c->listed = false;
+}
+
+/* A new deadline is always the latest: it goes last. */
+static void
+list_append(struct conn *c)
+{
+	struct loop	*l = c->loop;
+
+	list_remove(c);
+	c->deadline = now_ms() + srv.timeout_ms;
+	c->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	c->listed = true;
+}
+
+/* What epoll is to report for c; 0 takes it out. */
+static void
+want(struct conn *c, unsigned events)
+{
+	struct epoll_event	 ev = { .events = events, .data.ptr = c };
+
+	if (c->events == events)
+		return;
+	if (epoll_ctl(c->loop->epfd, c->events == 0 ? EPOLL_CTL_ADD :
+	    events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = events;
 }
 
 static void
-fcgi_log(void *stream, const char *line, size_t len)
+conn_free(struct conn *c)
 {
-	FCGX_PutStr(line, (int)len, stream);
+	struct loop	*l = c->loop;
+
+	exchange_free(&c->x);
+	fcgi_free(&c->fcgi);
+	free(c->left);
+	free(c);
+	/* The last one lets a stopping loop end. */
+	if (atomic_fetch_sub(&l->nconns, 1) == 1 && atomic_load(&srv.stopping))
+		(void)!eventfd_write(l->evfd, 1);
 }
 
-/* Waits for a connection or the wake-up; false once it is time to stop. */
-static bool
-wait_for_work(const struct worker *w)
+/* On the loop: closes now, frees after the batch (events may name it). */
+static void
+conn_close(struct conn *c)
 {
-	struct pollfd	 fds[2] = {
-		{ .fd = w->listen_fd, .events = POLLIN },
-		{ .fd = w->wake_fd, .events = POLLIN },
-	};
-
-	while (poll(fds, 2, -1) == -1)
-		if (errno != EINTR)
-			return false;
-	return (fds[1].revents & POLLIN) == 0;
+	list_remove(c);
+	close(c->fd);
+	c->fd = -1;
+	c->qnext = c->loop->dead;
+	c->loop->dead = c;
 }
 
-/* Sleeps ms unless woken; false once it is time to stop. */
-static bool
-pause_unless_woken(const struct worker *w, int ms)
+static void
+conn_log(void *arg, const char *line, size_t len)
 {
-	struct pollfd	 wake = { .fd = w->wake_fd, .events = POLLIN };
+	struct conn	*c = arg;
 
-	return poll(&wake, 1, ms) <= 0 || (wake.revents & POLLIN) == 0;
+	(void)fcgi_stderr(&c->fcgi, line, len);
+}
+
+/* 1: all written; 0: the socket is full; -1: the peer is gone. */
+static int
+conn_write(struct conn *c)
+{
+	ssize_t	 n;
+
+	while (fcgi_pending(&c->fcgi) > 0) {
+		n = send(c->fd, c->fcgi.out + c->fcgi.out_off,
+		    fcgi_pending(&c->fcgi), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			fcgi_written(&c->fcgi, (size_t)n);
+		else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		else
+			return -1;
+	}
+	return 1;
+}
+
+/*
+ * Renders the answer into FCGI_STDOUT records and ends the request; its
+ * log lines go into its FCGI_STDERR. Runs on the loop or the writer.
+ */
+static void
+conn_answer(struct conn *c)
+{
+	char	*text;
+	size_t	 len;
+	bool	 rendered, keep;
+
+	if (srv.log_to_fastcgi)
+		log_set_sink(conn_log, c);
+	text = answer_text(&c->x, srv.cfg->retry_after, &len, &rendered);
+	if (fcgi_stdout(&c->fcgi, text, len) == -1)
+		c->close_after = true;
+	answer_done(&c->x, text, rendered, c->start);
+	log_set_sink(NULL, NULL);
+	keep = fcgi_end(&c->fcgi);
+	c->answering = true;
+	c->served_one = true;
+	if (!keep || atomic_load(&srv.stopping))
+		c->close_after = true;
+}
+
+/* Marks c to be read again in this turn of the loop (input in c->left). */
+static void
+conn_ready(struct conn *c)
+{
+	c->rnext = c->loop->ready;
+	c->loop->ready = c;
+}
+
+/*
+ * The answer is out. A kept connection waits for its next request, under
+ * a new deadline; only now is its next request read, so a peer cannot
+ * pipeline work faster than it takes the answers.
+ */
+static void
+conn_sent(struct conn *c)
+{
+	if (c->close_after || atomic_load(&srv.stopping)) {
+		conn_close(c);
+		return;
+	}
+	c->answering = false;
+	list_append(c);
+	if (c->left != NULL)
+		conn_ready(c);
+	else
+		want(c, EPOLLIN);
+}
+
+/* Writes what is pending of an answer (or a last word before closing). */
+static void
+conn_send(struct conn *c)
+{
+	switch (conn_write(c)) {
+	case -1:
+		conn_close(c);
+		return;
+	case 0:
+		if (!c->listed)
+			list_append(c);
+		want(c, EPOLLOUT);
+		return;
+	default:
+		conn_sent(c);
+	}
+}
+
+/* The service's view of the body the parser kept. */
+struct body_in {
+	const char	*p;
+	size_t		 len, off;
+	bool		 cut;
+};
+
+static long
+body_read(void *arg, char *buf, size_t n)
+{
+	struct body_in	*b = arg;
+
+	if (b->off == b->len)
+		return b->cut ? -1 : 0;
+	if (n > b->len - b->off)
+		n = b->len - b->off;
+	memcpy(buf, b->p + b->off, n);
+	b->off += n;
+	return (long)n;
+}
+
+static void
+conn_committed(void *arg);
+
+/* A complete request: handled here, its write (if any) to the writer. */
+static void
+conn_serve(struct conn *c)
+{
+	struct loop	*l = c->loop;
+	struct body_in	 in = { c->fcgi.body, c->fcgi.body_len, 0,
+	    c->fcgi.body_cut };
+
+	list_remove(c);
+	c->start = now_us();
+	if (srv.log_to_fastcgi)
+		log_set_sink(conn_log, c);
+	service_exchange(&l->svc, &c->x, fcgi_envp(&c->fcgi), body_read, &in,
+	    true);
+	log_set_sink(NULL, NULL);
+	fcgi_served(&c->fcgi);
+	if (c->x.resp.deferred != NULL) {
+		want(c, 0);
+		c->entry.op = c->x.resp.deferred;
+		c->entry.done = conn_committed;
+		c->entry.arg = c;
+		writer_submit(srv.writer, &c->entry);
+		return;
+	}
+	conn_answer(c);
+	conn_send(c);
+}
+
+/* Keeps what was read past a complete request for after its answer. */
+static int
+keep_left(struct conn *c, const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((c->left = malloc(n)) == NULL)
+		return -1;
+	memcpy(c->left, p, n);
+	c->left_len = n;
+	c->left_off = 0;
+	return 0;
+}
+
+static void
+protocol_error(struct conn *c)
+{
+	log_limited(&rl_protocol, "closed a connection that broke the "
+	    "FastCGI protocol or its bounds");
+	conn_close(c);
+}
+
+/*
+ * Reads and parses until the socket is empty, a request is complete or
+ * output must go first. A few reads at most per turn, so one fast peer
+ * cannot starve the others on this loop.
+ */
+static void
+conn_read(struct conn *c)
+{
+	enum fcgi_event	 ev;
+	const char	*p;
+	size_t		 n, used;
+	ssize_t		 got;
+	int		 reads = 0;
+
+	for (;;) {
+		if (c->left != NULL) {
+			p = c->left + c->left_off;
+			n = c->left_len - c->left_off;
+			ev = fcgi_feed(&c->fcgi, p, n, &used);
+			if ((c->left_off += used) == c->left_len) {
+				free(c->left);
+				c->left = NULL;
+			}
+		} else {
+			if (reads++ == 4)
+				break;
+			got = recv(c->fd, c->loop->buf, sizeof(c->loop->buf),
+			    MSG_DONTWAIT);
+			if (got == -1 && errno == EINTR)
+				continue;
+			if (got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (got == -1) {
+				conn_close(c);
+				return;
+			}
+			if (got == 0)
+				ev = fcgi_eof(&c->fcgi);
+			else {
+				p = c->loop->buf;
+				n = (size_t)got;
+				ev = fcgi_feed(&c->fcgi, p, n, &used);
+				if (ev != FCGI_EV_ERROR &&
+				    keep_left(c, p + used, n - used) == -1)
+					ev = FCGI_EV_ERROR;
+			}
+		}
+		switch (ev) {
+		case FCGI_EV_MORE:
+			continue;
+		case FCGI_EV_REQUEST:
+			conn_serve(c);
+			return;
+		case FCGI_EV_FLUSH:
+			switch (conn_write(c)) {
+			case -1:
+				conn_close(c);
+				return;
+			case 0:
+				want(c, EPOLLOUT);
+				return;
+			}
+			continue;
+		case FCGI_EV_CLOSE:
+			c->close_after = true;
+			conn_send(c);
+			return;
+		case FCGI_EV_ERROR:
+			protocol_error(c);
+			return;
+		}
+	}
+	/* The socket is empty for now: management answers go out if they can. */
+	switch (conn_write(c)) {
+	case -1:
+		conn_close(c);
+		return;
+	case 0:
+		want(c, EPOLLIN | EPOLLOUT);
+		return;
+	default:
+		want(c, EPOLLIN);
+	}
+}
+
+static void
+conn_event(struct conn *c, unsigned events)
+{
+	if (c->fd == -1)
+		return;
+	if (c->answering || c->close_after) {
+		conn_send(c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		conn_read(c);
+		return;
+	}
+	/* Management answers went out: reading goes on, left input first. */
+	switch (conn_write(c)) {
+	case -1:
+		conn_close(c);
+		break;
+	case 0:
+		break;
+	default:
+		if (c->left != NULL)
+			conn_read(c);
+		else
+			want(c, EPOLLIN);
+	}
+}
+
+/* ---- the writer's side ---------------------------------------------------- */
+
+/*
+ * Runs on the writer thread once the write is durable: answers, and tries
+ * to write the answer at once; the loop gets back what is left.
+ */
+static void
+conn_committed(void *arg)
+{
+	struct conn	*c = arg;
+	struct loop	*l = c->loop;
+	int		 sent;
+
+	response_settle(&c->x.resp, c->x.resp.deferred->result);
+	conn_answer(c);
+	sent = conn_write(c);
+	if (sent == -1 || (sent == 1 && c->close_after)) {
+		close(c->fd);
+		conn_free(c);
+		return;
+	}
+	pthread_mutex_lock(&l->qlock);
+	c->qnext = l->queue;
+	l->queue = c;
+	pthread_mutex_unlock(&l->qlock);
+	(void)!eventfd_write(l->evfd, 1);
+}
+
+static void
+take_queue(struct loop *l)
+{
+	struct conn	*c, *next;
+	eventfd_t	 v;
+
+	(void)!eventfd_read(l->evfd, &v);
+	pthread_mutex_lock(&l->qlock);
+	c = l->queue;
+	l->queue = NULL;
+	pthread_mutex_unlock(&l->qlock);
+	for (; c != NULL; c = next) {
+		next = c->qnext;
+		if (fcgi_pending(&c->fcgi) > 0)
+			conn_send(c);
+		else
+			conn_sent(c);
+	}
+}
+
+/* ---- accepting ------------------------------------------------------------ */
+
+static void
+listen_on(struct loop *l, bool on)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+	    .data.ptr = NULL };
+
+	if (on == l->listening)
+		return;
+	if (epoll_ctl(l->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+	    srv.listen_fd, &ev) == 0)
+		l->listening = on;
 }
 
 /*
  * Out of descriptors or memory, accept fails while the connection waits in
- * the backlog. Answers in flight free both, so the thread pauses and tries
- * again rather than end (which, thread after thread, would leave nobody to
- * accept).
+ * the backlog. Answers in flight free both, so the loop stops listening
+ * for 10 ms and tries again rather than spin or end.
  */
 static bool
 short_of_resources(int err)
@@ -232,193 +663,213 @@ short_of_resources(int err)
 	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
-/* Logs at most once a second; called with accept_lock held. */
+/*
+ * At its share of the connection cap, a loop makes room by closing its
+ * connection nearest its deadline that has not completed its request: an
+ * idle or dripping peer goes before a client that sends its request and
+ * reads its answer. The cap is per loop so that a loop only ever touches
+ * its own connections (a loop with room never refuses anyone). False when
+ * this loop has none to give up.
+ */
 static bool
-pause_after_shortage(const struct worker *w, int err)
+evict_one(struct loop *l)
 {
-	static time_t	 last_logged;
-	time_t		 now = time(NULL);
+	struct conn	*c;
 
-	if (now != last_logged)
-		log_message("accept: %s; trying again", strerror(err));
-	last_logged = now;
-	return pause_unless_woken(w, 10);
+	for (c = l->head; c != NULL; c = c->next)
+		if (!c->answering && !c->close_after) {
+			log_limited(&rl_cap, "at the connection limit: closed "
+			    "the waiting connection nearest its deadline");
+			conn_close(c);
+			return true;
+		}
+	return false;
+}
+
+static void
+conn_new(struct loop *l, int fd)
+{
+	struct conn	*c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		log_limited(&rl_accept, "out of memory for a new connection");
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->loop = l;
+	fcgi_init(&c->fcgi, srv.cfg->body_limit, (unsigned)srv.max_conns);
+	atomic_fetch_add(&l->nconns, 1);
+	list_append(c);
+	/* A web server sends its request with the connection: read at once. */
+	conn_read(c);
 }
 
 /*
- * The next request, or -1 once it is time to stop. Under load a connection
- * is usually waiting already, so accept comes first and poll only when
- * there was none: one system call less per request. The lock is held
- * while libfcgi reads the request's parameters too; a web server sends
- * them with the connection, so that is one read, as in libfcgi's threaded
- * example.
+ * Takes what the backlog holds, a few at most (other loops share it);
+ * true when more may be waiting.
  */
-static int
-next_request(const struct worker *w, FCGX_Request *fr)
-{
-	int	 rc;
-	bool	 go_on;
-
-	pthread_mutex_lock(&accept_lock);
-	for (;;) {
-		if (atomic_load(&stopping)) {
-			rc = -1;
-			break;
-		}
-		if ((rc = FCGX_Accept_r(fr)) >= 0)
-			break;
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-			/* None waiting, or another process took it first. */
-			go_on = wait_for_work(w);
-		else if (short_of_resources(-rc))
-			go_on = pause_after_shortage(w, -rc);
-		else
-			break;
-		if (!go_on) {
-			rc = -1;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&accept_lock);
-	if (rc < -1)
-		log_message("accept failed: %s", strerror(-rc));
-	return rc < 0 ? -1 : 0;
-}
-
-/* A FastCGI request, from its accept to its answer on whichever thread. */
-struct job {
-	FCGX_Request		 fr;
-	struct exchange		 x;
-	const struct worker	*worker;
-	struct writer_entry	 entry;
-};
-
-static struct job *
-job_new(const struct worker *w)
-{
-	struct job	*job = calloc(1, sizeof(*job));
-
-	if (job == NULL) {
-		log_message("out of memory for a new request");
-		return NULL;
-	}
-	job->worker = w;
-	FCGX_InitRequest(&job->fr, w->listen_fd, 0);
-	return job;
-}
-
-/* Answers and closes the connection; the job can take the next accept. */
-static void
-job_finish(struct job *job)
-{
-	FCGX_Request	*fr = &job->fr;
-
-	if (job->worker->log_to_fastcgi)
-		log_set_sink(fcgi_log, fr->err);
-	exchange_answer(&job->x, job->worker->cfg->retry_after, fcgi_write,
-	    fr->out);
-	log_set_sink(NULL, NULL);
-	/*
-	 * libfcgi's close lingers: it shuts down the sending side and waits
-	 * until the web server closes too, so that unread input cannot turn
-	 * into a reset that loses the answer. Once the request's input was
-	 * read to its end there is nothing left to arrive, and the wait only
-	 * costs this thread a sleep and a wake-up per request. A body left
-	 * unread (413) still gets the lingering close. On the writer thread,
-	 * a linger would hold every later commit up for a round trip.
-	 */
-	if (FCGX_HasSeenEOF(fr->in) == EOF)
-		FCGX_Detach(fr);
-	FCGX_Finish_r(fr);
-	/*
-	 * A kept connection (FCGI_KEEP_CONN) would make the next accept block
-	 * on it, out of reach of the wake-up pipe.
-	 */
-	FCGX_Free(fr, 1);
-}
-
-/* Runs on the writer thread once the job's write is durable. */
-static void
-job_committed(void *arg)
-{
-	struct job	*job = arg;
-
-	response_settle(&job->x.resp, job->x.resp.deferred->result);
-	job_finish(job);
-	free(job);
-}
-
-/* Serves an accepted request; false when the writer took the job. */
 static bool
-job_serve(struct job *job, struct service *svc)
+accept_some(struct loop *l)
 {
-	const struct worker	*w = job->worker;
+	char	 msg[128];
+	int	 fd, i;
 
-	if (w->log_to_fastcgi)
-		log_set_sink(fcgi_log, job->fr.err);
-	exchange_handle(&job->x, svc, job->fr.envp, fcgi_read, job->fr.in,
-	    true);
-	log_set_sink(NULL, NULL);
-	if (job->x.resp.deferred != NULL) {
-		job->entry.op = job->x.resp.deferred;
-		job->entry.done = job_committed;
-		job->entry.arg = job;
-		writer_submit(w->writer, &job->entry);
-		return false;
+	for (i = 0; i < 16; i++) {
+		fd = accept4(srv.listen_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return false;
+			snprintf(msg, sizeof(msg), "accept: %s; trying again",
+			    strerror(errno));
+			log_limited(&rl_accept, msg);
+			if (short_of_resources(errno)) {
+				listen_on(l, false);
+				l->resume_accept = now_ms() + 10;
+			}
+			return false;
+		}
+		/* Peer checks (peer_allowed) go here, before any byte is read. */
+		if (atomic_load(&l->nconns) >= srv.loop_cap && !evict_one(l)) {
+			log_limited(&rl_cap, "at the connection limit: refused "
+			    "a connection");
+			close(fd);
+			continue;
+		}
+		conn_new(l, fd);
 	}
-	job_finish(job);
 	return true;
 }
 
+/* ---- the loop ------------------------------------------------------------- */
+
 /*
- * Accepts the next request into *job, made anew when the last one went to
- * the writer. Draining, it only takes what is already queued.
+ * Stopping: the backlog's connections were accepted by the kernel and
+ * their clients wait for answers, so they are taken; then the loop stops
+ * listening and closes kept connections that wait for a next request.
  */
-static bool
-next_job(const struct worker *w, struct job **job, bool draining)
+static void
+start_draining(struct loop *l)
 {
-	if (*job == NULL && (*job = job_new(w)) == NULL)
-		return false;
-	if (draining)
-		return FCGX_Accept_r(&(*job)->fr) == 0;
-	return next_request(w, &(*job)->fr) == 0;
+	struct conn	*c, *next;
+
+	int	 i;
+
+	/* Bounded: an inherited socket may still be getting new ones. */
+	for (i = 0; i < 64 && accept_some(l); i++)
+		;
+	listen_on(l, false);
+	l->resume_accept = 0;
+	l->drained = true;
+	for (c = l->head; c != NULL; c = next) {
+		next = c->next;
+		if (c->served_one && !c->answering && !fcgi_in_request(&c->fcgi) &&
+		    c->fcgi.hdr_len == 0 && c->left == NULL)
+			conn_close(c);
+	}
+}
+
+static void
+expire(struct loop *l, long long now)
+{
+	struct conn	*c;
+	bool		 stop_passed = atomic_load(&srv.stopping) &&
+	    now >= atomic_load(&srv.stop_deadline);
+
+	while ((c = l->head) != NULL && (c->deadline <= now || stop_passed)) {
+		/* A kept connection idle between requests ends quietly. */
+		if (c->answering || fcgi_in_request(&c->fcgi) ||
+		    c->fcgi.hdr_len > 0 || !c->served_one)
+			log_limited(&rl_timeout, "closed a connection that "
+			    "missed request_timeout; nothing of its request "
+			    "was stored");
+		conn_close(c);
+	}
+}
+
+static int
+wait_ms(const struct loop *l, long long now)
+{
+	long long	 until = LLONG_MAX;
+
+	if (l->ready != NULL)
+		return 0;
+	if (l->head != NULL)
+		until = l->head->deadline;
+	if (l->resume_accept != 0 && l->resume_accept < until)
+		until = l->resume_accept;
+	if (atomic_load(&srv.stopping) &&
+	    atomic_load(&srv.stop_deadline) < until)
+		until = atomic_load(&srv.stop_deadline);
+	if (until == LLONG_MAX)
+		return -1;
+	if (until <= now)
+		return 0;
+	return until - now > INT_MAX ? INT_MAX : (int)(until - now);
 }
 
 static void *
-worker_main(void *arg)
+loop_main(void *arg)
 {
-	struct worker		*w = arg;
-	struct service		 svc;
-	struct job		*job = NULL;
+	struct loop		*l = arg;
+	struct epoll_event	 evs[64];
+	struct conn		*c, *next;
+	long long		 now;
+	int			 n, i;
 
-	service_init(&svc, w->cfg, w->store, w->creds);
-	svc.defer_writes = w->writer != NULL;
-	while (next_job(w, &job, false))
-		if (!job_serve(job, &svc))
-			job = NULL;
-	/*
-	 * Stopping. A connection already in the listen queue was accepted by
-	 * the kernel: its client has sent its request and waits for the
-	 * answer. Serve the queue until it is empty (the socket is
-	 * non-blocking, so accept says so), then end. The writer answers
-	 * the jobs it holds before it stops.
-	 */
-	while (next_job(w, &job, true))
-		if (!job_serve(job, &svc))
-			job = NULL;
-	if (job != NULL)
-		FCGX_Free(&job->fr, 1);
-	free(job);
-	store_close(w->store);
+	service_init(&l->svc, srv.cfg, l->store, srv.creds);
+	l->svc.defer_writes = srv.writer != NULL;
+	listen_on(l, true);
+	for (;;) {
+		if (atomic_load(&srv.stopping)) {
+			if (!l->drained)
+				start_draining(l);
+			if (atomic_load(&l->nconns) == 0)
+				break;
+		}
+		n = epoll_wait(l->epfd, evs, 64, wait_ms(l, now_ms()));
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL)
+				accept_some(l);
+			else if (evs[i].data.ptr == l)
+				take_queue(l);
+			else
+				conn_event(evs[i].data.ptr, evs[i].events);
+		}
+		c = l->ready;
+		l->ready = NULL;
+		for (; c != NULL; c = next) {
+			next = c->rnext;
+			if (c->fd != -1)
+				conn_read(c);
+		}
+		now = now_ms();
+		expire(l, now);
+		if (l->resume_accept != 0 && now >= l->resume_accept &&
+		    !atomic_load(&srv.stopping)) {
+			l->resume_accept = 0;
+			listen_on(l, true);
+		}
+		for (c = l->dead, l->dead = NULL; c != NULL; c = next) {
+			next = c->qnext;
+			conn_free(c);
+		}
+	}
+	store_close(l->store);
 	return NULL;
 }
 
+/* ---- start and stop ------------------------------------------------------- */
+
 /*
- * A request is allocated by the thread that accepted it and freed by the
- * writer that answered it. With glibc's default of one arena per thread
- * (up to 8 per core), memory freed into 64 arenas came back slowly: RSS
- * was 35 MB and still grew 4 MB between 10 s and 60 s of writes. One arena
- * per core keeps it at about 19 MB and flat.
+ * A request's memory is freed by the thread that made it (fcgi_served),
+ * but an answer that waited for its commit is rendered on the writer
+ * thread. With glibc's default of one arena per thread (up to 8 per
+ * core), memory freed into 64 arenas came back slowly; one arena per core
+ * kept RSS flat.
  */
 static void
 limit_arenas(void)
@@ -428,6 +879,35 @@ limit_arenas(void)
 
 	mallopt(M_ARENA_MAX, cores < 1 ? 1 : cores > 8 ? 8 : (int)cores);
 #endif
+}
+
+/*
+ * Many peers need many descriptors: the soft limit goes up to the hard
+ * one. The cap keeps room for every loop's database files, epoll and
+ * eventfd, the writer's files and the log.
+ */
+static int
+connection_cap(int threads)
+{
+	struct rlimit	 rl;
+	long long	 room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rlim_t	 want = rl.rlim_max;
+
+		if (want == RLIM_INFINITY || want > 1048576)
+			want = 1048576;
+		if (want > rl.rlim_cur) {
+			rl.rlim_cur = want;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1024;
+	room = (long long)rl.rlim_cur - 32 - 6LL * (threads + 1);
+	if (room > INT_MAX / 2)
+		room = INT_MAX / 2;
+	return room < 4 ? 4 : (int)room;
 }
 
 /* The signals the FastCGI server takes in its main thread, with sigwait. */
@@ -461,24 +941,43 @@ wait_for_stop(struct cred_store *creds)
 	}
 }
 
+static int
+loop_open(struct loop *l, const struct store_options *opts)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN, .data.ptr = l };
+
+	pthread_mutex_init(&l->qlock, NULL);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->epfd == -1 || l->evfd == -1 ||
+	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->evfd, &ev) == -1) {
+		log_message("cannot set up an event loop: %s", strerror(errno));
+		return -1;
+	}
+	return (l->store = store_open(opts)) == NULL ? -1 : 0;
+}
+
+static void
+loop_close(struct loop *l)
+{
+	if (l->epfd != -1)
+		close(l->epfd);
+	if (l->evfd != -1)
+		close(l->evfd);
+	pthread_mutex_destroy(&l->qlock);
+}
+
 int
 server_fastcgi(const struct dis_config *cfg, int listen_fd)
 {
 	struct store_options	 opts = store_options(cfg);
-	struct worker		*workers;
-	struct writer		*writer = NULL;
-	struct cred_store	*creds;
+	struct loop		*loops;
 	sigset_t		 set;
-	int			 wake[2], i, opened, started, sig;
-	bool			 log_to_fastcgi, failed;
+	int			 i, opened, started, sig;
+	bool			 failed;
 
 	limit_arenas();
-	if (FCGX_Init() != 0) {
-		log_message("cannot initialise libfcgi");
-		return 1;
-	}
-	if (pipe(wake) == -1 ||
-	    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) == -1) {
+	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) == -1) {
 		log_message("cannot set up the listening socket: %s",
 		    strerror(errno));
 		return 1;
@@ -486,43 +985,49 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	/* Threads inherit this mask: only the main thread takes signals. */
 	server_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	log_to_fastcgi = cfg->log == LOG_FASTCGI ||
+	srv.cfg = cfg;
+	srv.listen_fd = listen_fd;
+	srv.timeout_ms = cfg->request_timeout * 1000LL;
+	srv.max_conns = connection_cap(cfg->threads);
+	srv.loop_cap = srv.max_conns / cfg->threads > 0 ?
+	    srv.max_conns / cfg->threads : 1;
+	srv.log_to_fastcgi = cfg->log == LOG_FASTCGI ||
 	    (cfg->log == LOG_AUTO && log_stderr_discarded());
-	if (log_to_fastcgi)
+	if (srv.log_to_fastcgi)
 		log_hold_for_first_request();
-	creds = auth_start(cfg, &failed);
+	srv.creds = auth_start(cfg, &failed);
 	if (failed)
 		return 1;
-	if (cfg->group_commit && (writer = writer_start(&opts)) == NULL)
+	if (cfg->group_commit && (srv.writer = writer_start(&opts)) == NULL)
 		return 1;
-	if ((workers = calloc((size_t)cfg->threads, sizeof(*workers))) == NULL)
+	if ((loops = calloc((size_t)cfg->threads, sizeof(*loops))) == NULL)
 		return 1;
 	/*
-	 * Every connection is opened before any thread serves: a thread that
+	 * Every connection is opened before any loop serves: a loop that
 	 * started late (seconds, under valgrind) opened its own whenever it got
 	 * to it, which could be while the writer was creating a database that
 	 * had just become possible to create.
 	 */
 	for (opened = 0; opened < cfg->threads; opened++) {
-		workers[opened].cfg = cfg;
-		workers[opened].writer = writer;
-		workers[opened].log_to_fastcgi = log_to_fastcgi;
-		workers[opened].creds = creds;
-		workers[opened].listen_fd = listen_fd;
-		workers[opened].wake_fd = wake[0];
-		if ((workers[opened].store = store_open(&opts)) == NULL)
+		loops[opened].epfd = loops[opened].evfd = -1;
+		if (loop_open(&loops[opened], &opts) == -1) {
+			loop_close(&loops[opened]);
 			break;
+		}
 	}
 	for (i = 0; i < opened; i++)
-		if (pthread_create(&workers[i].thread, NULL, worker_main,
-		    &workers[i]) != 0)
+		if (pthread_create(&loops[i].thread, NULL, loop_main,
+		    &loops[i]) != 0)
 			break;
-	for (started = i; i < opened; i++)
-		store_close(workers[i].store);
+	for (started = i; i < opened; i++) {
+		store_close(loops[i].store);
+		loop_close(&loops[i]);
+	}
 	log_message("serving FastCGI with %d threads, database %s, "
-	    "synchronous=%s, group commit %s", started, cfg->database,
-	    cfg->sync_full ? "FULL" : "NORMAL", writer ? "on" : "off");
-	sig = started > 0 ? wait_for_stop(creds) : -1;
+	    "synchronous=%s, group commit %s, up to %d connections",
+	    started, cfg->database, cfg->sync_full ? "FULL" : "NORMAL",
+	    srv.writer ? "on" : "off", srv.max_conns);
+	sig = started > 0 ? wait_for_stop(srv.creds) : -1;
 	if (sig > 0) {
 		log_message("signal %d: finishing the requests in flight", sig);
 		/*
@@ -533,15 +1038,17 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		if (cfg->socket != NULL)
 			unlink(cfg->socket);
 	}
-	atomic_store(&stopping, true);
-	(void)!write(wake[1], "x", 1);
+	atomic_store(&srv.stop_deadline, now_ms() + srv.timeout_ms);
+	atomic_store(&srv.stopping, true);
 	for (i = 0; i < started; i++)
-		pthread_join(workers[i].thread, NULL);
-	writer_stop(writer);
-	cred_store_close(creds);
-	free(workers);
-	close(wake[0]);
-	close(wake[1]);
+		(void)!eventfd_write(loops[i].evfd, 1);
+	for (i = 0; i < started; i++) {
+		pthread_join(loops[i].thread, NULL);
+		loop_close(&loops[i]);
+	}
+	writer_stop(srv.writer);
+	cred_store_close(srv.creds);
+	free(loops);
 	if (sig > 0)
 		log_message("stopped by signal %d", sig);
 	return started > 0 ? 0 : 1;

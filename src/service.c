@@ -27,50 +27,6 @@ service_init(struct service *svc, const struct dis_config *cfg,
 	svc->creds = creds;
 }
 
-static size_t
-size_of(const char *s)
-{
-	return s != NULL ? strlen(s) + 1 : 0;
-}
-
-/* Copies s to *at and moves *at past it. */
-static const char *
-place(char **at, const char *s)
-{
-	char	*copy = *at;
-
-	if (s == NULL)
-		return NULL;
-	*at = stpcpy(copy, s) + 1;
-	return copy;
-}
-
-/*
- * The op points into the request and the handler's stack; a deferred one
- * outlives both, so it goes into one allocation with its strings.
- */
-static struct write_op *
-write_op_copy(const struct write_op *op)
-{
-	struct write_op	*copy;
-	char		*at;
-
-	copy = malloc(sizeof(*copy) + size_of(op->key.project) +
-	    size_of(op->key.app) + size_of(op->key.stream) +
-	    size_of(op->key.type) + size_of(op->metadata) + size_of(op->app_id));
-	if (copy == NULL)
-		return NULL;
-	*copy = *op;
-	at = (char *)(copy + 1);
-	copy->key.project = place(&at, op->key.project);
-	copy->key.app = place(&at, op->key.app);
-	copy->key.stream = place(&at, op->key.stream);
-	copy->key.type = place(&at, op->key.type);
-	copy->metadata = place(&at, op->metadata);
-	copy->app_id = place(&at, op->app_id);
-	return copy;
-}
-
 /*
  * Commits op and answers status once it is durable, or its error. With
  * defer_writes the commit is the caller's: a copy of op waits in
@@ -80,13 +36,12 @@ void
 service_write(struct service *svc, struct write_op *op, int status,
     struct response *resp)
 {
-	response_empty(resp, status);
 	if (svc->defer_writes) {
-		if ((resp->deferred = write_op_copy(op)) == NULL)
-			response_error(resp, DIS_ERR_INTERNAL, NULL);
+		response_defer(resp, status, op);
 		return;
 	}
 	store_apply(svc->store, &op, 1);
+	response_empty(resp, status);
 	response_settle(resp, op->result);
 }
 
@@ -239,6 +194,35 @@ service_handle(struct service *svc, const struct request *req,
 	json_decref(call.body);
 	query_free(call.query, call.nquery);
 	route_match_free(&m);
+}
+
+void
+service_exchange(struct service *svc, struct exchange *x, char *const *envp,
+    body_reader *read_body, void *in, bool until_eof)
+{
+	struct request	 req;
+
+	memset(x, 0, sizeof(*x));
+	if (request_from_env(&req, envp) == -1) {
+		log_message("out of memory reading a request");
+		response_error(&x->resp, DIS_ERR_INTERNAL, NULL);
+		return;
+	}
+	request_read_body(&req, read_body, in, svc->cfg->body_limit, until_eof);
+	service_handle(svc, &req, &x->resp);
+	x->method = req.method_name;
+	x->path = req.path;
+	req.method_name = req.path = NULL;
+	request_free(&req);
+}
+
+void
+exchange_free(struct exchange *x)
+{
+	free(x->method);
+	free(x->path);
+	response_free(&x->resp);
+	x->method = x->path = NULL;
 }
 
 void

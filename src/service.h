@@ -32,4 +32,22 @@ void		 service_handle(struct service *, const struct request *,
 void		 service_write(struct service *, struct write_op *, int status,
 		    struct response *);
 
+/* One request from its params and body to its answer, transport aside. */
+struct exchange {
+	char		*method;	/* as sent, for the log line */
+	char		*path;
+	struct response	 resp;		/* may wait: resp.deferred */
+};
+
+/*
+ * Builds the request from envp and its body read through read_body (to
+ * its end when until_eof, as FastCGI sends it; else CONTENT_LENGTH bytes,
+ * as CGI does), handles it into x->resp and frees the request. What the
+ * server and the fuzzers both call. x owns its strings and response until
+ * exchange_free.
+ */
+void		 service_exchange(struct service *, struct exchange *,
+		    char *const *envp, body_reader *, void *in, bool until_eof);
+void		 exchange_free(struct exchange *);
+
 #endif

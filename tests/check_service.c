@@ -6,7 +6,10 @@
  * (settled detail 1), X-Project-Id, the body checks (413, 4202, 4300,
  * 4200), 4332, duplicate before quota, query -1, delete without partition,
  * paging that ends on an exactly full page, base paths, and a database
- * that goes missing (503) and comes back.
+ * that goes missing (503) and comes back; and with deferred writes on, as
+ * the FastCGI server runs: the write's own copy, nothing stored before
+ * its commit, and the answer settled after a real group commit, for
+ * success and each failure only the commit can tell.
  */
 #include "config.h"
 
@@ -21,6 +24,7 @@
 #include "conf.h"
 #include "service.h"
 #include "testutil.h"
+#include "writer.h"
 
 static char			*dir;
 static struct dis_config	 cfg;
@@ -96,18 +100,15 @@ result_free(struct result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Builds the request s describes and hands it to the service. */
 static void
-call(struct result *res, const struct spec *s)
+handle(const struct spec *s, struct response *resp)
 {
 	struct request	 req;
-	struct response	 resp;
 	struct header	 h;
-	char		*end;
-	size_t		 len;
 
 	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	memset(res, 0, sizeof(*res));
+	memset(resp, 0, sizeof(*resp));
 	req.method = http_method_of(s->method);
 	req.method_name = (char *)(s->method ? s->method : "");
 	req.path = (char *)s->path;
@@ -125,9 +126,19 @@ call(struct result *res, const struct spec *s)
 		req.headers = &h;
 		req.nheaders = 1;
 	}
-	service_handle(&svc, &req, &resp);
-	res->raw = response_render(&resp, cfg.retry_after, &len);
-	response_free(&resp);
+	service_handle(&svc, &req, resp);
+}
+
+/* Renders resp into res and frees it. */
+static void
+read_result(struct result *res, struct response *resp)
+{
+	char	*end;
+	size_t	 len;
+
+	memset(res, 0, sizeof(*res));
+	res->raw = response_render(resp, cfg.retry_after, &len);
+	response_free(resp);
 	ck_assert_ptr_nonnull(res->raw);
 	ck_assert_int_eq(sscanf(res->raw, "Status: %d ", &res->status), 1);
 	end = strstr(res->raw, "\r\n\r\n");
@@ -138,6 +149,15 @@ call(struct result *res, const struct spec *s)
 	res->body = end + 4;
 	if (*res->body != '\0')
 		res->json = json_must_parse(res->body);
+}
+
+static void
+call(struct result *res, const struct spec *s)
+{
+	struct response	 resp;
+
+	handle(s, &resp);
+	read_result(res, &resp);
 }
 
 #define CALL(res, ...)	call(&(res), &(const struct spec){ __VA_ARGS__ })
@@ -1203,6 +1223,230 @@ START_TEST(test_unavailable)
 }
 END_TEST
 
+/* ---- deferred writes, as the FastCGI server runs them -------------------- */
+
+static struct writer_entry	 entries[8];
+static int			 ndone;
+
+static void
+count_done(void *arg)
+{
+	(void)arg;
+	ndone++;
+}
+
+/*
+ * Commits the deferred writes of resps[0..n) in one batch through a real
+ * writer on the database at path, then settles each answer as the server
+ * does. writer_stop commits what is queued and runs every done first.
+ */
+static void
+commit_deferred(const char *path, struct response *resps, size_t n)
+{
+	struct store_options	 o;
+	struct writer		*w;
+	size_t			 i;
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.journal_mode = "WAL";
+	o.busy_timeout_ms = 2000;
+	ck_assert_ptr_nonnull(w = writer_start(&o));
+	ndone = 0;
+	for (i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(resps[i].deferred);
+		entries[i].op = resps[i].deferred;
+		entries[i].done = count_done;
+		entries[i].arg = NULL;
+		writer_submit(w, &entries[i]);
+	}
+	writer_stop(w);
+	ck_assert_int_eq(ndone, (int)n);
+	for (i = 0; i < n; i++) {
+		response_settle(&resps[i], resps[i].deferred->result);
+		ck_assert_ptr_null(resps[i].deferred);
+	}
+}
+
+/*
+ * The write waits in a copy of its own: the request, its body and the
+ * handler's stack are gone (here: overwritten) before it commits, and
+ * nothing is stored until it does.
+ */
+START_TEST(test_deferred_copy)
+{
+	struct response	 resp[2];
+	struct result	 r;
+	char		 path[64], body[256];
+	struct write_op	*op;
+
+	svc.defer_writes = true;
+	snprintf(path, sizeof(path), "/v2/p1/apps");
+	snprintf(body, sizeof(body), "{\"app_name\":\"a1\"}");
+	handle(&(const struct spec){ .method = "POST", .path = path,
+	    .body = body }, &resp[0]);
+	memset(path, 'x', sizeof(path) - 1);
+	memset(body, 'x', sizeof(body) - 1);
+	ck_assert_int_eq(resp[0].status, 201);
+	ck_assert_ptr_nonnull(op = resp[0].deferred);
+	ck_assert_str_eq(op->key.project, "p1");
+	ck_assert_str_eq(op->key.app, "a1");
+	ck_assert_ptr_nonnull(op->app_id);
+	ck_assert_uint_gt(strlen(op->app_id), 0);
+
+	snprintf(path, sizeof(path), "/v2/p1/checkpoints");
+	snprintf(body, sizeof(body), "{\"stream_name\":\"s1\",\"app_name\":"
+	    "\"a1\",\"partition_id\":\"shardId-0000000003\","
+	    "\"sequence_number\":\"42\",\"checkpoint_type\":\"LAST_READ\","
+	    "\"metadata\":\"m\"}");
+	handle(&(const struct spec){ .method = "POST", .path = path,
+	    .body = body }, &resp[1]);
+	memset(path, 'x', sizeof(path) - 1);
+	memset(body, 'x', sizeof(body) - 1);
+	ck_assert_int_eq(resp[1].status, 201);
+	ck_assert_ptr_nonnull(op = resp[1].deferred);
+	ck_assert_str_eq(op->key.project, "p1");
+	ck_assert_str_eq(op->key.app, "a1");
+	ck_assert_str_eq(op->key.stream, "s1");
+	ck_assert_str_eq(op->key.type, "LAST_READ");
+	ck_assert_int_eq(op->key.partition, 3);
+	ck_assert_int_eq(op->sequence, 42);
+	ck_assert_str_eq(op->metadata, "m");
+
+	/* Not stored yet. */
+	svc.defer_writes = false;
+	CALL(r, .method = "GET", .path = "/v2/p1/apps/a1");
+	expect_error(&r, 400, "DIS.4332", NULL);
+	result_free(&r);
+
+	commit_deferred(cfg.database, resp, 2);
+	read_result(&r, &resp[0]);
+	expect_empty(&r, 201);
+	result_free(&r);
+	read_result(&r, &resp[1]);
+	expect_empty(&r, 201);
+	result_free(&r);
+	CALL(r, .method = "GET", .path = "/v2/p1/checkpoints",
+	    .query = "app_name=a1&stream_name=s1&partition_id=3"
+	    "&checkpoint_type=LAST_READ");
+	ck_assert_str_eq(json_string_value(json_object_get(
+	    expect_json(&r, 200), "sequence_number")), "42");
+	result_free(&r);
+}
+END_TEST
+
+/* A deferred delete answers 204 once committed, and only then is gone. */
+START_TEST(test_deferred_delete)
+{
+	struct response	 resp;
+	struct result	 r;
+
+	create_app("p1", "a1");
+	svc.defer_writes = true;
+	handle(&(const struct spec){ .method = "DELETE",
+	    .path = "/v2/p1/apps/a1" }, &resp);
+	ck_assert_int_eq(resp.status, 204);
+	svc.defer_writes = false;
+	CALL(r, .method = "GET", .path = "/v2/p1/apps/a1");
+	expect_json(&r, 200);
+	result_free(&r);
+	commit_deferred(cfg.database, &resp, 1);
+	read_result(&r, &resp);
+	expect_empty(&r, 204);
+	result_free(&r);
+	CALL(r, .method = "GET", .path = "/v2/p1/apps/a1");
+	expect_error(&r, 400, "DIS.4332", NULL);
+	result_free(&r);
+}
+END_TEST
+
+/*
+ * What only the commit can tell: a duplicate and the quota within one
+ * batch, a checkpoint for an app that is not there, a database that is
+ * not writable. Each answer is the error, never the status promised.
+ */
+START_TEST(test_deferred_failures)
+{
+	struct response	 resp[4];
+	struct result	 r;
+	char		*sub = path_join(dir, "later");
+	char		*missing = path_join(sub, "service.db");
+	size_t		 i;
+
+	cfg.app_quota = 2;
+	svc.defer_writes = true;
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{\"app_name\":\"a1\"}" }, &resp[0]);
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{\"app_name\":\"a1\"}" }, &resp[1]);
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{\"app_name\":\"a2\"}" }, &resp[2]);
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{\"app_name\":\"a3\"}" }, &resp[3]);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(resp[i].status, 201);
+	commit_deferred(cfg.database, resp, 4);
+	read_result(&r, &resp[0]);
+	expect_empty(&r, 201);
+	result_free(&r);
+	read_result(&r, &resp[1]);
+	expect_error(&r, 400, "DIS.4330", NULL);
+	result_free(&r);
+	read_result(&r, &resp[2]);
+	expect_empty(&r, 201);
+	result_free(&r);
+	read_result(&r, &resp[3]);
+	expect_error(&r, 400, "DIS.4329", NULL);
+	result_free(&r);
+
+	handle(&(const struct spec){ .method = "POST",
+	    .path = "/v2/p1/checkpoints", .body = "{\"stream_name\":\"s1\","
+	    "\"app_name\":\"nope\",\"partition_id\":\"0\","
+	    "\"sequence_number\":\"1\",\"checkpoint_type\":\"LAST_READ\"}" },
+	    &resp[0]);
+	ck_assert_int_eq(resp[0].status, 201);
+	commit_deferred(cfg.database, resp, 1);
+	read_result(&r, &resp[0]);
+	expect_error(&r, 400, "DIS.4332", NULL);
+	result_free(&r);
+
+	/* The writer's database cannot be created: 503 with Retry-After. */
+	cfg.retry_after = 7;
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{\"app_name\":\"a9\"}" }, &resp[0]);
+	commit_deferred(missing, resp, 1);
+	read_result(&r, &resp[0]);
+	expect_error(&r, 503, "DIS.5000", NULL);
+	ck_assert_ptr_nonnull(strstr(r.head, "\r\nRetry-After: 7\r\n"));
+	result_free(&r);
+	svc.defer_writes = false;
+	CALL(r, .method = "GET", .path = "/v2/p1/apps/a9");
+	expect_error(&r, 400, "DIS.4332", NULL);
+	result_free(&r);
+	free(missing);
+	free(sub);
+}
+END_TEST
+
+/* Checks that fail before the handler never defer anything. */
+START_TEST(test_deferred_not_for_errors)
+{
+	struct response	 resp;
+
+	svc.defer_writes = true;
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{\"app_name\":\"\"}" }, &resp);
+	ck_assert_int_eq(resp.status, 400);
+	ck_assert_ptr_null(resp.deferred);
+	response_free(&resp);
+	handle(&(const struct spec){ .method = "POST", .path = "/v2/p1/apps",
+	    .body = "{}", .too_large = true }, &resp);
+	ck_assert_int_eq(resp.status, 413);
+	ck_assert_ptr_null(resp.deferred);
+	response_free(&resp);
+}
+END_TEST
+
 #define NCASES(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -1246,6 +1490,14 @@ service_suite(void)
 	tcase_add_test(tc, test_base_path);
 	tcase_add_test(tc, test_health);
 	tcase_add_test(tc, test_unavailable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("deferred");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_deferred_copy);
+	tcase_add_test(tc, test_deferred_delete);
+	tcase_add_test(tc, test_deferred_failures);
+	tcase_add_test(tc, test_deferred_not_for_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

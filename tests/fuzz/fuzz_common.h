@@ -1,8 +1,9 @@
 /*
- * fuzz_common.h: what both libFuzzer harnesses share: a service on an
- * in-memory database holding one app, and one request served the way
- * server.c serves it (environment, body under the cap, dispatcher,
- * rendering), so the fuzzers reach exactly the code a client reaches.
+ * fuzz_common.h: what the libFuzzer harnesses share: a service on an
+ * in-memory database holding one app, and one request served through
+ * service_exchange, the function server.c calls (environment, body under
+ * the cap, dispatcher), then rendered, so the fuzzers reach exactly the
+ * code a client reaches.
  */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
@@ -14,7 +15,6 @@
 
 #include "conf.h"
 #include "request.h"
-#include "response.h"
 #include "service.h"
 #include "store.h"
 
@@ -41,33 +41,36 @@ memory_read(void *arg, char *buf, size_t n)
 	return (long)n;
 }
 
-/* Serves one request as server.c's serve() does, and checks the answer. */
+/*
+ * Checks what any request must get, whatever came in: a CGI response
+ * with a status, never a database failure (it is in memory).
+ */
+static void
+fuzz_check_answer(struct exchange *x, char **text, size_t *tlen)
+{
+	if ((*text = response_render(&x->resp, fuzz_cfg.retry_after,
+	    tlen)) == NULL)
+		abort();
+	if (strncmp(*text, "Status: ", 8) != 0 || x->resp.status < 200 ||
+	    x->resp.status > 599 || strlen(*text) != *tlen)
+		abort();
+	if (x->resp.status == 500 || x->resp.status == 503)
+		abort();
+}
+
+/* Serves one request through service_exchange, as server.c does. */
 static void
 fuzz_serve(char *const *envp, const uint8_t *body, size_t len)
 {
 	struct memory_body	 in = { body, len, 0 };
-	struct request		 req;
-	struct response		 resp;
+	struct exchange		 x;
 	char			*text;
 	size_t			 tlen;
 
-	memset(&resp, 0, sizeof(resp));
-	if (request_from_env(&req, envp) == -1)
-		abort();
-	request_read_body(&req, memory_read, &in, fuzz_cfg.body_limit, true);
-	service_handle(&fuzz_svc, &req, &resp);
-	if ((text = response_render(&resp, fuzz_cfg.retry_after, &tlen)) == NULL)
-		abort();
-	/* Whatever came in, the answer is a CGI response with a status. */
-	if (strncmp(text, "Status: ", 8) != 0 || resp.status < 200 ||
-	    resp.status > 599 || strlen(text) != tlen)
-		abort();
-	/* A database failure here would be a bug: it is in memory. */
-	if (resp.status == 500 || resp.status == 503)
-		abort();
+	service_exchange(&fuzz_svc, &x, envp, memory_read, &in, true);
+	fuzz_check_answer(&x, &text, &tlen);
 	free(text);
-	response_free(&resp);
-	request_free(&req);
+	exchange_free(&x);
 }
 
 /* One service on ":memory:" with app a1 in project p1, for the whole run. */
