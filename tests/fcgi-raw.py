@@ -27,6 +27,7 @@ test to assert (see report()). drip peers send a body one byte every
 speak HTTP to it.
 """
 import argparse
+import os
 import re
 import select
 import socket
@@ -293,10 +294,11 @@ def nothing():
 
 
 def timed_out():
-    """Closed with no answer at the deadline: request_timeout after the
-    script's last step, give or take --slack."""
+    """Closed at the deadline with no answer since the script's last step:
+    request_timeout after that step, give or take --slack."""
     def check(p):
-        if not p.eof or p.stdout:
+        if not p.eof or any(t == STDOUT for t, _, _ in
+                            p.records[p.mark_records:]):
             return False
         late = p.eof_at - p.mark
         return p.timeout - 0.1 <= late <= p.timeout + p.slack
@@ -350,6 +352,7 @@ class Peer:
         self.parsed = 0
         self.sent = b''
         self.records = []
+        self.mark_records = 0
         self.stdout = {}
         self.ends = {}
         self.eof = False
@@ -365,14 +368,19 @@ class Peer:
             except OSError as e:
                 # The service may close first; what it said is still there.
                 self.write_error = e.strerror
-        self.mark = time.monotonic()
+        self.set_mark()
 
     def shut(self):
         try:
             self.sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
+        self.set_mark()
+
+    def set_mark(self):
+        """The script's last step is now: a deadline counts from here."""
         self.mark = time.monotonic()
+        self.mark_records = len(self.records)
 
     def fileno(self):
         return self.sock.fileno()
@@ -472,7 +480,7 @@ def run_case(args):
             bad = [e for e in s.expects if not e.met(peer)]
             if bad:
                 return fail(peer, 'step %r: %r did not hold' % (s, bad))
-            peer.mark = time.monotonic()
+            peer.set_mark()
         else:
             print('bad step: %r' % (s,), file=sys.stderr)
             return 2
@@ -483,6 +491,8 @@ def run_case(args):
         return fail(peer, 'the service sent %s' % peer.malformed)
     if bad:
         return fail(peer, 'expected %s' % ', '.join(map(repr, bad)))
+    if args.verbose:
+        print('received:\n%s' % peer.summary(), file=sys.stderr)
     return 0
 
 
@@ -611,8 +621,9 @@ def wait_closed(peers, deadline, tick=None):
                 del open_peers[fd]
 
 
-def report(peers, health_probes, writes, probes_done):
-    """One line of facts: counts, and times in ms."""
+def report(peers, health_probes, writes, probes_done, base=()):
+    """One line of facts: counts, and times; base: the seconds of /health
+    probes made before any peer connected."""
     closed_at = sorted(p.eof_at - p.start for p in peers if p.eof)
     first_close = closed_at[0] if closed_at else None
 
@@ -620,6 +631,7 @@ def report(peers, health_probes, writes, probes_done):
         return int(t * 1000)
     lat = sorted(t for _, t in health_probes)
     wlat = sorted(t for _, t in writes)
+    # Integers, for the shell's tests: ms to assert on, us to report.
     facts = {
         'peers': len(peers),
         'closed': len(closed_at),
@@ -635,6 +647,12 @@ def report(peers, health_probes, writes, probes_done):
         'writes_ok': sum(1 for st, _ in writes if st == 201),
         'writes_n': len(writes),
         'writes_max_ms': ms(wlat[-1]) if wlat else -1,
+        'health_median_us': int(lat[len(lat) // 2] * 1e6) if lat else -1,
+        'health_max_us': int(lat[-1] * 1e6) if lat else -1,
+        'writes_median_us': int(wlat[len(wlat) // 2] * 1e6) if wlat else -1,
+        'writes_max_us': int(wlat[-1] * 1e6) if wlat else -1,
+        'base_median_us': int(base[len(base) // 2] * 1e6) if base else -1,
+        'base_max_us': int(base[-1] * 1e6) if base else -1,
         # Probes that ended before any peer was let go ran while all of
         # them were held: only then do they show that held peers hold
         # nothing up.
@@ -653,7 +671,7 @@ def touch(path):
 
 def run_probes(args, tag, between=None):
     """args.probes GET /health and args.writes POST /v2/p1/apps (apps
-    tag-<i>), in turn, between() before each; returns their (status,
+    tag-<pid>-<i>, new in every run), in turn, between() before each; returns their (status,
     seconds) lists and when they ended. After a probe without an answer
     the rest count as unanswered, unsent: each would wait as long."""
     health_probes, writes = [], []
@@ -663,7 +681,8 @@ def run_probes(args, tag, between=None):
         if i < args.probes:
             health_probes.append(probe(args, health()))
         if i < args.writes:
-            writes.append(probe(args, app('%s-%d' % (tag, i))))
+            writes.append(probe(args, app('%s-%d-%d' % (tag, os.getpid(),
+                                                        i))))
         if any(st is None for st, _ in health_probes + writes):
             health_probes += [(None, 0)] * (args.probes - len(health_probes))
             writes += [(None, 0)] * (args.writes - len(writes))
@@ -673,6 +692,8 @@ def run_probes(args, tag, between=None):
 
 def run_hold(args):
     kinds = KINDS if args.kind == 'mixed' else (args.kind,)
+    # The normal latency, to compare with: no peer held yet.
+    base = sorted(probe(args, health())[1] for _ in range(args.baseline))
     peers = []
     for n in range(args.n):
         peers.append(Peer(args.socket, args.T, args.slack))
@@ -682,7 +703,7 @@ def run_hold(args):
     touch(args.ready)
     health_probes, writes, done = run_probes(args, 'while-held')
     wait_closed(peers, peers[0].start + args.T + args.slack + 5)
-    report(peers, health_probes, writes, done)
+    report(peers, health_probes, writes, done, base)
     return 0
 
 
@@ -731,6 +752,8 @@ def main():
     c.add_argument('steps')
     c.add_argument('expect')
     c.add_argument('--ready', help='a file to create once every step ran')
+    c.add_argument('-v', '--verbose', action='store_true',
+                   help='show what came back when the case passes too')
     for name in ('hold', 'drip'):
         h = sub.add_parser(name)
         h.add_argument('socket')
@@ -743,6 +766,10 @@ def main():
             h.add_argument('--interval', type=float, default=0.5)
         h.add_argument('--probes', type=int, default=5)
         h.add_argument('--writes', type=int, default=3)
+        if name == 'hold':
+            h.add_argument('--baseline', type=int, default=0,
+                           help='/health probes to make before any peer '
+                           'connects, for the normal latency')
         h.add_argument('--ready', help='a file to create once the peers '
                        'have sent what they send before they stop')
         h.set_defaults(http=False)

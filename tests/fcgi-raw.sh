@@ -5,7 +5,7 @@
 # and the database must be as it was (or hold exactly the row the case
 # stores on purpose). Cases that leave a peer silent run together at the
 # end: while all of them are held, /health and a write are answered; then
-# each is closed at request_timeout, unanswered, and logged. A case that
+# each is closed at request_timeout, unanswered, and that is logged. A case that
 # kills the service is a failure; the service is started again so that the
 # cases after it still say something.
 . "$abs_top_srcdir/tests/lib.sh"
@@ -99,7 +99,7 @@ CONTEXT=
 # The silent peers, all at once; each one's fcgi-raw.py waits for its own
 # close and checks when it came.
 timeouts_logged() {
-	grep -c -i -E 'request_timeout|timed out|timeout' "$TMP/server.log"
+	grep -c 'request_timeout' "$TMP/server.log"
 }
 logged_before=$(timeouts_logged)
 pids=()
@@ -141,9 +141,10 @@ for entry in "${silent[@]}"; do
 done
 CONTEXT="after the silent peers:"
 check_after -
-logged=$(($(timeouts_logged) - logged_before))
-if [ "$logged" -ge "${#silent[@]}" ]; then pass; else
-	fail "$CONTEXT $logged log lines for ${#silent[@]} timed-out peers"
+# The log is rate-limited (a line a second per kind of trouble): one line
+# at least, not one per peer.
+if [ "$(timeouts_logged)" -gt "$logged_before" ]; then pass; else
+	fail "$CONTEXT no log line for the peers closed at request_timeout"
 fi
 
 if [ "$ncases" -ge "$MIN_CASES" ]; then pass; else

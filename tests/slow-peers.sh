@@ -67,12 +67,13 @@ expect_ge() {
 	fi
 }
 
-# check_facts N [any]: the probes all answered in time while the N peers
-# were held, and the peers closed at the deadline with no success; with
-# "any", a peer may have been closed earlier (a service that caps waiting
-# peers may answer the surplus 503 at once).
+# check_facts N [any [LATEST_MS]]: the probes all answered in time while
+# the N peers were held, and the peers closed at the deadline (at the
+# latest LATEST_MS after they connected) with no success; with "any", a
+# peer may have been closed earlier (a service that caps waiting peers may
+# answer the surplus 503 at once).
 check_facts() {
-	local n=$1 early=${2:-}
+	local n=$1 early=${2:-} latest=${3:-$(((TIMEOUT + SLACK) * 1000))}
 	expect_eq "$F_health_n /health answered" "$F_health_ok /health answered"
 	expect_eq "$F_writes_n writes answered" "$F_writes_ok writes answered"
 	expect_le "$LATENCY_MS" "$F_health_max_ms" "the slowest /health (ms)"
@@ -83,10 +84,11 @@ check_facts() {
 	expect_eq "0 malformed answers" "$F_malformed malformed answers"
 	[ -z "$early" ] &&
 	    expect_ge $((TIMEOUT * 1000 - 100)) "$F_first_close_ms" "the first close (ms)"
-	expect_le $(((TIMEOUT + SLACK) * 1000)) "$F_last_close_ms" "the last close (ms)"
-	echo "$CONTEXT /health median $F_health_median_ms ms, max" \
-	    "$F_health_max_ms ms; writes max $F_writes_max_ms ms; peers" \
-	    "closed after $F_first_close_ms..$F_last_close_ms ms," \
+	expect_le "$latest" "$F_last_close_ms" "the last close (ms)"
+	echo "$CONTEXT /health median $F_health_median_us us, max" \
+	    "$F_health_max_us us ($F_health_n); writes median" \
+	    "$F_writes_median_us us, max $F_writes_max_us us ($F_writes_n);" \
+	    "peers closed after $F_first_close_ms..$F_last_close_ms ms," \
 	    "$F_answered_peers of them answered"
 }
 
@@ -99,7 +101,7 @@ nothing_stored() {
 
 # timeouts_logged: how many log lines tell of a peer closed at its deadline.
 timeouts_logged() {
-	grep -c -i -E 'request_timeout|timed out|timeout' "$TMP/server.log"
+	grep -c 'request_timeout' "$TMP/server.log"
 }
 
 # expect_logged BEFORE: at least one such line since BEFORE.
@@ -186,8 +188,10 @@ if [ "$(ulimit -Sn)" = unlimited ] || [ "$(ulimit -Sn)" -ge 1100 ]; then
 	    -o request_timeout=$TIMEOUT 2>>"$TMP/server.log") &
 	SERVER_PID=$!
 	wait_for_socket "$SOCK"
-	raw hold "$SOCK" 1000 nothing --probes 10 --writes 5
+	raw hold "$SOCK" 1000 nothing --baseline 10 --probes 10 --writes 5
 	check_facts 1000 any
+	echo "$CONTEXT /health with no peer held: median $F_base_median_us us," \
+	    "max $F_base_max_us us"
 	nothing_stored held
 	stop_fcgi
 	expect_eq 0 $?
@@ -205,14 +209,20 @@ if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
 	SERVER_PID=$!
 	wait_for_unix "$RUN/dis-checkpoint.sock"
 	deploy_file apache/proxy-fcgi.conf >"$TMP/dis-checkpoint.conf"
+	# Workers for the drippers and the probes from the start: prefork
+	# adds them only one a second or so, and a probe waiting for Apache
+	# would say nothing of the service.
+	printf '%s\n' 'StartServers 10' 'MinSpareServers 10' \
+	    'MaxSpareServers 12' 'MaxRequestWorkers 16' \
+	    >>"$TMP/dis-checkpoint.conf"
 	start_apache "$TMP/dis-checkpoint.conf" proxy proxy_fcgi
 	wait_for_http "http://127.0.0.1:$PORT/health"
 	CONTEXT="e. 5 drippers through Apache:"
 	logged=$(timeouts_logged)
 	raw drip "127.0.0.1:$PORT" 5 --http --interval 0.5 --probes 5 --writes 3
-	# Apache, not the service, closes the drippers' HTTP connections:
-	# whenever it does, they must get no success.
-	check_facts 5 any
+	# Apache notices that the service closed only at its next write of
+	# a dripped byte, and then answers the dripper itself.
+	check_facts 5 any $(((TIMEOUT + SLACK + 2) * 1000))
 	expect_logged "$logged"
 	nothing_stored drip
 	stop_apache
