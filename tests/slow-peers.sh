@@ -45,6 +45,7 @@ fi
 # F_<name> variables.
 raw() {
 	local line key
+	unset "${!F_@}"
 	line=$("$PYTHON" "$RAW" -T "$TIMEOUT" --slack "$SLACK" "$@")
 	set -- $line
 	[ $# -ge 2 ] || fail "$CONTEXT fcgi-raw.py said nothing"
@@ -99,6 +100,20 @@ nothing_stored() {
 	else pass; fi
 }
 
+# warm_up ADDRESS: a /health and a write before anything is measured:
+# under valgrind the first run of each code path costs seconds.
+warm_up() {
+	local i
+	for i in 1 2; do
+		env -i REQUEST_METHOD=GET REQUEST_URI=/health CONTENT_LENGTH=0 \
+		    cgi-fcgi -bind -connect "$1" </dev/null >/dev/null 2>&1
+	done
+	printf '{"app_name":"warm-%s"}' $$ >"$TMP/warm"
+	env -i REQUEST_METHOD=POST REQUEST_URI=/v2/p1/apps \
+	    CONTENT_LENGTH=$(wc -c <"$TMP/warm") \
+	    cgi-fcgi -bind -connect "$1" <"$TMP/warm" >/dev/null 2>&1
+}
+
 # timeouts_logged: how many log lines tell of a peer closed at its deadline.
 timeouts_logged() {
 	grep -c 'request_timeout' "$TMP/server.log"
@@ -116,6 +131,7 @@ expect_logged() {
 # The database where deploy-lib.sh puts it, for part e's Apache too.
 deploy_setup
 start_fcgi -t 4 -o request_timeout=$TIMEOUT
+warm_up "$SOCK"
 
 # --- a. 1 and 200 half-sent connections
 for spec in "1 begin" "200 mixed"; do
@@ -152,10 +168,15 @@ echo "$CONTEXT exited in $exit_ms ms"
 if command -v spawn-fcgi >/dev/null; then
 	CONTEXT="b. 1 silent TCP peer:"
 	PORT=$(free_port)
-	spawn-fcgi -n -a 127.0.0.1 -p "$PORT" -- $WRAPPER "$BIN" -d "$DB" \
-	    -t 4 -o request_timeout=$TIMEOUT 2>>"$TMP/server.log" &
+	# spawn-fcgi runs its program with execv: a wrapper needs its path.
+	wrapper=($WRAPPER)
+	[ ${#wrapper[@]} -gt 0 ] && wrapper[0]=$(command -v "${wrapper[0]}")
+	spawn-fcgi -n -a 127.0.0.1 -p "$PORT" -- ${wrapper[@]+"${wrapper[@]}"} \
+	    "$BIN" -d "$DB" -t 4 -o request_timeout=$TIMEOUT \
+	    2>>"$TMP/server.log" &
 	SERVER_PID=$!
 	wait_for_port "$PORT"
+	warm_up "127.0.0.1:$PORT"
 	logged=$(timeouts_logged)
 	raw hold "127.0.0.1:$PORT" 1 nothing --probes 5 --writes 3
 	check_facts 1
@@ -168,6 +189,7 @@ fi
 
 # --- c. threads+1 dripping bodies
 start_fcgi -t 4 -o request_timeout=$TIMEOUT
+warm_up "$SOCK"
 CONTEXT="c. 5 drippers, 4 threads:"
 logged=$(timeouts_logged)
 raw drip "$SOCK" 5 --interval 0.5 --probes 5 --writes 3
@@ -188,6 +210,7 @@ if [ "$(ulimit -Sn)" = unlimited ] || [ "$(ulimit -Sn)" -ge 1100 ]; then
 	    -o request_timeout=$TIMEOUT 2>>"$TMP/server.log") &
 	SERVER_PID=$!
 	wait_for_socket "$SOCK"
+	warm_up "$SOCK"
 	raw hold "$SOCK" 1000 nothing --baseline 10 --probes 10 --writes 5
 	check_facts 1000 any
 	echo "$CONTEXT /health with no peer held: median $F_base_median_us us," \
@@ -208,6 +231,7 @@ if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
 	    -s "$RUN/dis-checkpoint.sock" 2>>"$TMP/server.log") &
 	SERVER_PID=$!
 	wait_for_unix "$RUN/dis-checkpoint.sock"
+	warm_up "$RUN/dis-checkpoint.sock"
 	deploy_file apache/proxy-fcgi.conf >"$TMP/dis-checkpoint.conf"
 	# Workers for the drippers and the probes from the start: prefork
 	# adds them only one a second or so, and a probe waiting for Apache
