@@ -4,19 +4,19 @@
 #
 #   a. 1 and then 200 half-sent connections on the unix socket: /health and
 #      real writes are answered meanwhile, each well under a second; the
-#      peers are closed between request_timeout and 2 s later, unanswered;
-#      then SIGTERM with 200 such peers connected exits within
-#      request_timeout and a little
-#   b. a TCP connection that sends nothing (spawn-fcgi -a): the same
-#   c. threads+1 bodies dripping a byte every 0.5 s (-t 4, 5 peers): real
+#      peers are closed between request_timeout and 2 s later, unanswered,
+#      and that is logged; SIGTERM with 200 such peers connected exits
+#      within request_timeout and a little; a TCP connection that sends
+#      nothing (spawn-fcgi -a) is closed the same way
+#   b. threads+1 bodies dripping a byte every 0.5 s (-t 4, 5 peers): real
 #      clients keep their answers, the drippers are closed at the deadline
 #      and nothing of theirs is stored
+#   c. bodies dripping through Apache mod_proxy_fcgi (deploy/apache/
+#      proxy-fcgi.conf, which streams bodies): /health and writes through
+#      Apache are answered meanwhile (skipped without apache2)
 #   d. 1000 idle connections at once, the service started with a soft
 #      descriptor limit below that (it raises its own): /health and writes
-#      within their normal latency
-#   e. bodies dripping through Apache mod_proxy_fcgi (deploy/apache/
-#      proxy-fcgi.conf, which streams bodies): /health through Apache is
-#      answered meanwhile (skipped without apache2)
+#      within their normal latency, measured before the peers too
 #
 # tests/fcgi-raw.py holds the peers and makes the probes; it prints one line
 # of facts which this script asserts and reports (latency figures included).
@@ -128,7 +128,7 @@ expect_logged() {
 	fi
 }
 
-# The database where deploy-lib.sh puts it, for part e's Apache too.
+# The database where deploy-lib.sh puts it, for part c's Apache too.
 deploy_setup
 start_fcgi -t 4 -o request_timeout=$TIMEOUT
 warm_up "$SOCK"
@@ -164,9 +164,9 @@ set -- $(<"$TMP/hold.out")
 expect_eq "closed 200" "$3 $4"
 echo "$CONTEXT exited in $exit_ms ms"
 
-# --- b. a TCP peer that sends nothing
+# --- a. a TCP peer that sends nothing
 if command -v spawn-fcgi >/dev/null; then
-	CONTEXT="b. 1 silent TCP peer:"
+	CONTEXT="a. 1 silent TCP peer:"
 	PORT=$(free_port)
 	# spawn-fcgi runs its program with execv: a wrapper needs its path.
 	wrapper=($WRAPPER)
@@ -184,13 +184,13 @@ if command -v spawn-fcgi >/dev/null; then
 	stop_fcgi
 	expect_eq 0 $?
 else
-	echo "b. skipped: spawn-fcgi is not installed"
+	echo "a. TCP skipped: spawn-fcgi is not installed"
 fi
 
-# --- c. threads+1 dripping bodies
+# --- b. threads+1 dripping bodies
 start_fcgi -t 4 -o request_timeout=$TIMEOUT
 warm_up "$SOCK"
-CONTEXT="c. 5 drippers, 4 threads:"
+CONTEXT="b. 5 drippers, 4 threads:"
 logged=$(timeouts_logged)
 raw drip "$SOCK" 5 --interval 0.5 --probes 5 --writes 3
 check_facts 5
@@ -199,32 +199,9 @@ nothing_stored drip
 stop_fcgi
 expect_eq 0 $?
 
-# --- d. 1000 idle connections
-if [ "$(ulimit -Sn)" = unlimited ] || [ "$(ulimit -Sn)" -ge 1100 ]; then
-	CONTEXT="d. 1000 idle:"
-	# Valgrind keeps descriptors of its own above the soft limit and
-	# refuses to raise it: there the service gets the test's limit.
-	limit=512
-	[ -n "$WRAPPER" ] && limit=$(ulimit -Sn)
-	(ulimit -Sn "$limit" && exec $WRAPPER "$BIN" -s "$SOCK" -d "$DB" -t 4 \
-	    -o request_timeout=$TIMEOUT 2>>"$TMP/server.log") &
-	SERVER_PID=$!
-	wait_for_socket "$SOCK"
-	warm_up "$SOCK"
-	raw hold "$SOCK" 1000 nothing --baseline 10 --probes 10 --writes 5
-	check_facts 1000 any
-	echo "$CONTEXT /health with no peer held: median $F_base_median_us us," \
-	    "max $F_base_max_us us"
-	nothing_stored held
-	stop_fcgi
-	expect_eq 0 $?
-else
-	echo "d. skipped: the hard descriptor limit is below 1100"
-fi
-
-# --- e. dripping bodies through Apache mod_proxy_fcgi
+# --- c. dripping bodies through Apache mod_proxy_fcgi
 if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
-	CONTEXT="e. Apache:"
+	CONTEXT="c. Apache:"
 	open_up_tmp
 	(umask 000; exec $WRAPPER "$SBIN/dis-checkpoint" \
 	    -c "$ETC/dis-checkpoint.conf" -t 4 -o request_timeout=$TIMEOUT \
@@ -241,7 +218,7 @@ if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
 	    >>"$TMP/dis-checkpoint.conf"
 	start_apache "$TMP/dis-checkpoint.conf" proxy proxy_fcgi
 	wait_for_http "http://127.0.0.1:$PORT/health"
-	CONTEXT="e. 5 drippers through Apache:"
+	CONTEXT="c. 5 drippers through Apache:"
 	logged=$(timeouts_logged)
 	raw drip "127.0.0.1:$PORT" 5 --http --interval 0.5 --probes 5 --writes 3
 	# Apache notices that the service closed only at its next write of
@@ -253,6 +230,28 @@ if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
 	stop_fcgi
 	expect_eq 0 $?
 else
-	echo "e. skipped: apache2 is not installed"
+	echo "c. skipped: apache2 is not installed"
 fi
+# --- d. 1000 idle connections
+if [ "$(ulimit -Sn)" = unlimited ] || [ "$(ulimit -Sn)" -ge 1100 ]; then
+	CONTEXT="d. 1000 idle:"
+	# Valgrind keeps descriptors of its own above the soft limit and
+	# refuses to raise it: there the service gets the test's limit.
+	limit=512
+	[ -n "$WRAPPER" ] && limit=$(ulimit -Sn)
+	(ulimit -Sn "$limit" && exec $WRAPPER "$BIN" -s "$SOCK" -d "$DB" -t 4 \
+	    -o request_timeout=$TIMEOUT 2>>"$TMP/server.log") &
+	SERVER_PID=$!
+	wait_for_socket "$SOCK"
+	warm_up "$SOCK"
+	raw hold "$SOCK" 1000 nothing --baseline 10 --probes 10 --writes 5
+	check_facts 1000 any
+	echo "$CONTEXT /health with no peer held: median $F_base_median_us us," \
+	    "max $F_base_max_us us"
+	stop_fcgi
+	expect_eq 0 $?
+else
+	echo "d. skipped: the hard descriptor limit is below 1100"
+fi
+
 finish
