@@ -1,6 +1,7 @@
 /*
  * server.c: the transports. Plain CGI is one request on stdin and stdout.
- * FastCGI is `threads` event loops, each with its own epoll set, its own
+ * FastCGI is event loops (threads of them, one per core at most: see
+ * loop_count), each with its own epoll set, its own
  * store connection for reads and its own connections: it accepts, reads
  * without blocking into each connection's record parser (fcgi.c), handles
  * a complete request inline and writes its answer without blocking.
@@ -967,13 +968,29 @@ loop_close(struct loop *l)
 	pthread_mutex_destroy(&l->qlock);
 }
 
+/*
+ * One loop per core at most, up to threads. A loop's work is CPU work
+ * (parsing, SQLite reads from the page cache, rendering): more loops than
+ * cores only add wake-ups, and contention in SQLite's per-file WAL-index
+ * mutex, which every read transaction takes. Measured with GET at 64
+ * connections on 2 cores: 64 loops took 30 us of CPU and 1.4 context
+ * switches per request, 2 loops 22 us and 0.55.
+ */
+static int
+loop_count(int threads)
+{
+	long	 cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cores >= 1 && threads > cores ? (int)cores : threads;
+}
+
 int
 server_fastcgi(const struct dis_config *cfg, int listen_fd)
 {
 	struct store_options	 opts = store_options(cfg);
 	struct loop		*loops;
 	sigset_t		 set;
-	int			 i, opened, started, sig;
+	int			 i, nloops, opened, started, sig;
 	bool			 failed;
 
 	limit_arenas();
@@ -988,9 +1005,9 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	srv.cfg = cfg;
 	srv.listen_fd = listen_fd;
 	srv.timeout_ms = cfg->request_timeout * 1000LL;
-	srv.max_conns = connection_cap(cfg->threads);
-	srv.loop_cap = srv.max_conns / cfg->threads > 0 ?
-	    srv.max_conns / cfg->threads : 1;
+	nloops = loop_count(cfg->threads);
+	srv.max_conns = connection_cap(nloops);
+	srv.loop_cap = srv.max_conns / nloops > 0 ? srv.max_conns / nloops : 1;
 	srv.log_to_fastcgi = cfg->log == LOG_FASTCGI ||
 	    (cfg->log == LOG_AUTO && log_stderr_discarded());
 	if (srv.log_to_fastcgi)
@@ -1000,7 +1017,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		return 1;
 	if (cfg->group_commit && (srv.writer = writer_start(&opts)) == NULL)
 		return 1;
-	if ((loops = calloc((size_t)cfg->threads, sizeof(*loops))) == NULL)
+	if ((loops = calloc((size_t)nloops, sizeof(*loops))) == NULL)
 		return 1;
 	/*
 	 * Every connection is opened before any loop serves: a loop that
@@ -1008,7 +1025,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 	 * to it, which could be while the writer was creating a database that
 	 * had just become possible to create.
 	 */
-	for (opened = 0; opened < cfg->threads; opened++) {
+	for (opened = 0; opened < nloops; opened++) {
 		loops[opened].epfd = loops[opened].evfd = -1;
 		if (loop_open(&loops[opened], &opts) == -1) {
 			loop_close(&loops[opened]);
@@ -1023,7 +1040,7 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd)
 		store_close(loops[i].store);
 		loop_close(&loops[i]);
 	}
-	log_message("serving FastCGI with %d threads, database %s, "
+	log_message("serving FastCGI with %d event loops, database %s, "
 	    "synchronous=%s, group commit %s, up to %d connections",
 	    started, cfg->database, cfg->sync_full ? "FULL" : "NORMAL",
 	    srv.writer ? "on" : "off", srv.max_conns);
