@@ -305,6 +305,17 @@ def timed_out():
     return Expect('timed_out', check, True)
 
 
+def closed_at_deadline():
+    """Closed with no answer request_timeout after the connection began
+    (give or take --slack), whatever the steps did meanwhile: a peer that
+    sends but never reads what it is sent."""
+    def check(p):
+        late = (p.eof_at or 0) - p.start
+        return p.eof and not p.stdout and \
+            p.timeout - 0.1 <= late <= p.timeout + p.slack
+    return Expect('closed_at_deadline', check, True)
+
+
 def unknown_type(rtype):
     """FCGI_UNKNOWN_TYPE naming rtype, on request id 0."""
     def check(p):
@@ -359,11 +370,24 @@ class Peer:
         self.eof_at = None
         self.write_error = None
         self.malformed = None
+        self.on_blocked = None
 
     def send(self, data):
+        """Sends all of data; on_blocked(), if set, is called once when the
+        service stops reading, before waiting for it to go on."""
         self.sent += data
         if self.write_error is None:
             try:
+                if self.on_blocked is not None:
+                    self.sock.setblocking(False)
+                    try:
+                        data = data[self.sock.send(data):]
+                    except BlockingIOError:
+                        pass
+                    self.sock.setblocking(True)
+                    if data:
+                        self.on_blocked()
+                        self.on_blocked = None
                 self.sock.sendall(data)
             except OSError as e:
                 # The service may close first; what it said is still there.
@@ -470,6 +494,9 @@ def run_case(args):
     # Past the deadline and its slack, a silent service has failed.
     patience = args.T + args.slack + 1
     peer = Peer(args.socket, args.T, args.slack)
+    # A peer the service no longer reads from is held as much as one
+    # that stopped sending.
+    peer.on_blocked = lambda: touch(args.ready)
     for s in steps:
         if isinstance(s, bytes):
             peer.send(s)
