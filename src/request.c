@@ -1,7 +1,8 @@
 /*
  * request.c: builds a struct request from a CGI environment (environ in CGI
- * mode, FCGX_Request.envp under FastCGI) and reads the body under a cap.
- * Everything is copied, because libfcgi frees envp at the next accept.
+ * mode, the params fcgi.c decoded under FastCGI) and reads the body under
+ * a cap. Everything is copied: the params are freed once the request is
+ * read, while its answer may still wait for a commit.
  */
 #include "config.h"
 

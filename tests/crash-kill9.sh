@@ -176,7 +176,15 @@ wait_acks 5
 stop_writers
 kill -TERM "$LIGHTTPD_PID"
 wait "$LIGHTTPD_PID" 2>/dev/null
-for pid in $(spawned); do kill -TERM "$pid"; done
+# The database is read once the service has closed it: a service still
+# closing (its last checkpoint of the WAL) answered "database is locked".
+for pid in $(spawned); do
+	kill -TERM "$pid"
+	for _ in $(seq 1200); do
+		alive "$pid" || break
+		sleep 0.05
+	done
+done
 CONTEXT="lighttpd kill, at the end:"
 verify
 expect_eq "$CYCLES" "$survived"
