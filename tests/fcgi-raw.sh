@@ -31,8 +31,12 @@ start() {
 	fi
 }
 start
-fcgi POST /v2/p1/apps '{"app_name":"a1"}'; expect_status 201
-fcgi POST /v2/p2/apps '{"app_name":"a1"}'; expect_status 201
+for project in p1 p2; do
+	CONTEXT="setup, $project:"
+	fcgi POST /v2/$project/apps '{"app_name":"a1"}'
+	[ "$STATUS" = 201 ] || cat "$TMP/err" >&2
+	expect_status 201
+done
 before=$(db_dump)
 
 # health_now: GET /health answers 200 within HEALTH_LIMIT_MS.
@@ -124,7 +128,11 @@ for _ in $(seq $WAIT_STEPS); do
 	sleep 0.05
 done
 health_now
-fcgi POST /v2/p1/apps '{"app_name":"while-silent"}'
+printf '{"app_name":"while-silent"}' >"$TMP/in"
+env -i REQUEST_METHOD=POST REQUEST_URI=/v2/p1/apps \
+    CONTENT_LENGTH=$(wc -c <"$TMP/in") timeout $((HEALTH_LIMIT_MS / 1000 + 1)) \
+    cgi-fcgi -bind -connect "$SOCK" <"$TMP/in" >"$TMP/out" 2>"$TMP/err"
+parse_cgi_response
 expect_status 201
 after=$(db_dump)
 [[ $after == *"'p1','while-silent'"* ]] && pass || fail "$CONTEXT the write is not stored"
@@ -156,7 +164,7 @@ if [ "$ncases" -ge "$MIN_CASES" ]; then pass; else
 	fail "only $ncases cases, expected at least $MIN_CASES"
 fi
 CONTEXT="SIGTERM:"
-stop_fcgi
+stop_fcgi_within $((TIMEOUT + SLACK))
 expect_eq 0 $?
 echo "$ncases raw FastCGI cases"
 finish
