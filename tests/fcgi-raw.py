@@ -259,6 +259,16 @@ def answered(rid, status):
     return Expect('answered(%d, %d)' % (rid, status), check)
 
 
+def answered_times(rid, status, times):
+    """That many requests of rid answered with that status, each ended."""
+    def check(p):
+        ends = sum(1 for t, r, c in p.records
+                   if t == END_REQUEST and r == rid and c[4:5] == b'\0')
+        answers = p.stdout.get(rid, b'').count(b'Status: %d ' % status)
+        return ends == times and answers == times
+    return Expect('answered_times(%d, %d, %d)' % (rid, status, times), check)
+
+
 def ended(rid, protocol_status=REQUEST_COMPLETE):
     """FCGI_END_REQUEST for rid with that protocolStatus."""
     return Expect('ended(%d, %d)' % (rid, protocol_status),
