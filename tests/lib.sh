@@ -506,3 +506,28 @@ run_cases() {
 	done
 	CONTEXT=
 }
+
+# stop_fcgi_within SECONDS: stop_fcgi, but a service still running SECONDS
+# after its SIGTERM is killed (status 137) rather than waited for forever.
+# Sets STOP_MS to how long it took to exit.
+stop_fcgi_within() {
+	local t0 sleeper done_pid rc
+	t0=$(date +%s%N)
+	kill -TERM "$SERVER_PID"
+	sleep "$1" &
+	sleeper=$!
+	wait -n -p done_pid "$SERVER_PID" "$sleeper"
+	rc=$?
+	if [ "$done_pid" = "$SERVER_PID" ]; then
+		kill "$sleeper" 2>/dev/null
+		wait "$sleeper" 2>/dev/null
+	else
+		echo "the service did not exit within $1 s of SIGTERM" >&2
+		kill -KILL "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID"
+		rc=$?
+	fi
+	STOP_MS=$((($(date +%s%N) - t0) / 1000000))
+	SERVER_PID=
+	return $rc
+}
