@@ -160,10 +160,11 @@ struct conn {
 	bool			 close_after;	/* close once the output is out */
 	bool			 served_one;	/* answered a request before */
 	bool			 listed;
+	bool			 ready;		/* on the loop's ready list */
 	long long		 deadline;	/* ms, monotonic */
 	struct conn		*prev, *next;	/* the loop's deadline list */
 	struct conn		*qnext;		/* handed back, or dead */
-	struct conn		*rnext;		/* the loop's ready list */
+	struct conn		*rprev, *rnext;	/* the loop's ready list */
 	char			*left;		/* read beyond a complete request */
 	size_t			 left_len, left_off;
 	struct exchange		 x;
@@ -177,7 +178,8 @@ struct loop {
 	int			 epfd, evfd;
 	pthread_t		 thread;
 	struct conn		*head, *tail;	/* by deadline, oldest first */
-	struct conn		*ready;		/* have input read already */
+	struct conn		*ready_head, *ready_tail; /* input read already */
+	size_t			 nready;
 	struct conn		*dead;		/* closed; freed after the batch */
 	pthread_mutex_t		 qlock;
 	struct conn		*queue;		/* handed back by the writer */
@@ -294,11 +296,55 @@ conn_free(struct conn *c)
 		(void)!eventfd_write(l->evfd, 1);
 }
 
+/*
+ * The ready list: connections with input read already (c->left), to be
+ * parsed in the loop's next turn. A connection is on it at most once and
+ * leaves it when it is served or closed: a pipelining peer readied twice
+ * made a cycle, and one closed while on it was freed and then walked.
+ */
+static void
+conn_ready(struct conn *c)
+{
+	struct loop	*l = c->loop;
+
+	if (c->ready)
+		return;
+	c->ready = true;
+	c->rnext = NULL;
+	c->rprev = l->ready_tail;
+	if (l->ready_tail != NULL)
+		l->ready_tail->rnext = c;
+	else
+		l->ready_head = c;
+	l->ready_tail = c;
+	l->nready++;
+}
+
+static void
+ready_remove(struct conn *c)
+{
+	struct loop	*l = c->loop;
+
+	if (!c->ready)
+		return;
+	c->ready = false;
+	if (c->rprev != NULL)
+		c->rprev->rnext = c->rnext;
+	else
+		l->ready_head = c->rnext;
+	if (c->rnext != NULL)
+		c->rnext->rprev = c->rprev;
+	else
+		l->ready_tail = c->rprev;
+	l->nready--;
+}
+
 /* On the loop: closes now, frees after the batch (events may name it). */
 static void
 conn_close(struct conn *c)
 {
 	list_remove(c);
+	ready_remove(c);
 	close(c->fd);
 	c->fd = -1;
 	c->qnext = c->loop->dead;
@@ -359,13 +405,6 @@ conn_answer(struct conn *c)
 		c->close_after = true;
 }
 
-/* Marks c to be read again in this turn of the loop (input in c->left). */
-static void
-conn_ready(struct conn *c)
-{
-	c->rnext = c->loop->ready;
-	c->loop->ready = c;
-}
 
 /*
  * The answer is out. A kept connection waits for its next request, under
@@ -381,10 +420,9 @@ conn_sent(struct conn *c)
 	}
 	c->answering = false;
 	list_append(c);
+	want(c, EPOLLIN);
 	if (c->left != NULL)
 		conn_ready(c);
-	else
-		want(c, EPOLLIN);
 }
 
 /* Writes what is pending of an answer (or a last word before closing). */
@@ -438,6 +476,7 @@ conn_serve(struct conn *c)
 	    c->fcgi.body_cut };
 
 	list_remove(c);
+	ready_remove(c);
 	c->start = now_us();
 	if (srv.log_to_fastcgi)
 		log_set_sink(conn_log, c);
@@ -802,7 +841,7 @@ wait_ms(const struct loop *l, long long now)
 {
 	long long	 until = LLONG_MAX;
 
-	if (l->ready != NULL)
+	if (l->ready_head != NULL)
 		return 0;
 	if (l->head != NULL)
 		until = l->head->deadline;
@@ -825,6 +864,7 @@ loop_main(void *arg)
 	struct epoll_event	 evs[64];
 	struct conn		*c, *next;
 	long long		 now;
+	size_t			 k;
 	int			 n, i;
 
 	service_init(&l->svc, srv.cfg, l->store, srv.creds);
@@ -846,12 +886,10 @@ loop_main(void *arg)
 			else
 				conn_event(evs[i].data.ptr, evs[i].events);
 		}
-		c = l->ready;
-		l->ready = NULL;
-		for (; c != NULL; c = next) {
-			next = c->rnext;
-			if (c->fd != -1)
-				conn_read(c);
+		/* Those readied meanwhile wait for the next turn. */
+		for (k = l->nready; k > 0 && (c = l->ready_head) != NULL; k--) {
+			ready_remove(c);
+			conn_read(c);
 		}
 		now = now_ms();
 		expire(l, now);
