@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_backend.h"
 
@@ -146,6 +147,43 @@ enum dis_err
 store_check_writable(struct store *s)
 {
 	return s->be->check_writable(s->impl);
+}
+
+enum dis_err
+store_list_projects(struct store *s, store_name_fn *fn, void *arg)
+{
+	return s->be->list_projects(s->impl, fn, arg);
+}
+
+enum dis_err
+store_list_checkpoints(struct store *s, const char *project, const char *app,
+    const char *stream, store_row_fn *fn, void *arg)
+{
+	return s->be->list_checkpoints(s->impl, project, app, stream, fn, arg);
+}
+
+enum dis_err
+store_check(struct store *s, struct store_report *report)
+{
+	memset(report, 0, sizeof(*report));
+	return s->be->check(s->impl, report);
+}
+
+enum dis_err
+store_backup(struct store *s, const char *path, char *err, size_t errlen)
+{
+	if (errlen > 0)
+		*err = '\0';
+	return s->be->backup(s->impl, path, err, errlen);
+}
+
+long long
+store_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int

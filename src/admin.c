@@ -1,0 +1,706 @@
+/*
+ * admin.c: dis-checkpoint-admin, the operator's command. It finds the
+ * database as the service does (conf.c), and reads and keeps it only
+ * through the store API, so it is safe beside a running service and works
+ * on every backend. It owns the command line (subcommands, their options,
+ * suggestions for typos) and the output: aligned tables or JSON.
+ *
+ * Exit codes: 0 done, 1 an error (the database, an unknown app), 2 usage.
+ * Everything is parsed and checked before the store is opened, so a typo
+ * never leaves a partial change.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "errors.h"
+#include "store.h"
+
+#define PROG	"dis-checkpoint-admin"
+
+enum { EXIT_DONE = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
+
+/* What a subcommand was given. */
+struct args {
+	const char	*project;
+	const char	*app;
+	const char	*stream;
+	const char	*file;
+	bool		 json;
+};
+
+struct command;
+typedef int command_fn(struct store *, const struct args *);
+
+struct command {
+	const char		*name;
+	const char		*synopsis;
+	const char		*shortopts;	/* getopt's */
+	const struct option	*longopts;
+	const char		*required;	/* options that must be given */
+	int			 operands;	/* FILE operands wanted */
+	command_fn		*run;
+};
+
+static const char *const global_usage =
+    "usage: " PROG " [-c file] [-d database] command [options]";
+
+static const struct command commands[];
+
+static void
+usage(FILE *f)
+{
+	const struct command	*c;
+
+	fprintf(f, "%s\n\ncommands:\n", global_usage);
+	for (c = commands; c->name != NULL; c++)
+		fprintf(f, "  %s\n", c->synopsis);
+	fprintf(f, "\nSee %s(8).\n", PROG);
+}
+
+static void
+complain(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "%s: ", PROG);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Edit distance, for "did you mean": names are short, so O(n*m) is fine. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t	 row[64];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The closest of n names to word, or NULL when none is close. */
+static const char *
+closest(const char *word, const char *const *names, size_t n)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = (size_t)-1;
+
+	for (i = 0; i < n; i++)
+		if ((d = distance(word, names[i])) < bestd) {
+			bestd = d;
+			best = names[i];
+		}
+	return bestd <= 1 + strlen(word) / 3 ? best : NULL;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* A table of strings, printed with its columns aligned. */
+struct table {
+	size_t	  ncols;
+	size_t	  nrows;
+	char	**cells;	/* nrows * ncols, row by row */
+};
+
+static int
+table_add(struct table *t, const char *const *row)
+{
+	char	**grown;
+	size_t	  i;
+
+	grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	t->cells = grown;
+	for (i = 0; i < t->ncols; i++)
+		if ((grown[t->nrows * t->ncols + i] = strdup(row[i])) == NULL) {
+			while (i-- > 0)
+				free(grown[t->nrows * t->ncols + i]);
+			return -1;
+		}
+	t->nrows++;
+	return 0;
+}
+
+/* The last column is not padded: metadata may be long. */
+static void
+table_print(const struct table *t)
+{
+	size_t	 w[16] = { 0 }, r, c, n;
+
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			if ((n = strlen(t->cells[r * t->ncols + c])) > w[c])
+				w[c] = n;
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			if (c + 1 < t->ncols)
+				printf("%-*s  ", (int)w[c],
+				    t->cells[r * t->ncols + c]);
+			else
+				printf("%s\n", t->cells[r * t->ncols + c]);
+}
+
+static void
+table_free(struct table *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+/* ISO 8601 UTC with milliseconds; "-" for 0, the unknown time. */
+static void
+format_ms(char *buf, size_t len, long long ms)
+{
+	time_t		 secs = (time_t)(ms / 1000);
+	struct tm	 tm;
+	size_t		 n;
+
+	if (ms <= 0 || gmtime_r(&secs, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03dZ", (int)(ms % 1000));
+}
+
+static json_t *
+json_time(long long ms)
+{
+	char	 buf[32];
+
+	if (ms <= 0)
+		return json_null();
+	format_ms(buf, sizeof(buf), ms);
+	return json_string(buf);
+}
+
+/* Prints and frees a JSON value; -1 when it could not be built. */
+static int
+print_json(json_t *v)
+{
+	char	*text;
+
+	if (v == NULL || (text = json_dumps(v, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(v);
+		return -1;
+	}
+	puts(text);
+	free(text);
+	json_decref(v);
+	return 0;
+}
+
+/* The database as messages name it (store_describe: no password). */
+static char database_name[512];
+
+/* What a failed store call says, and the exit code it means. */
+static int
+store_failed(enum dis_err err, const char *what, const struct args *a)
+{
+	switch (err) {
+	case DIS_ERR_APP_NOT_FOUND:
+		complain("%s: project \"%s\" has no app \"%s\"", what,
+		    a->project, a->app);
+		break;
+	case DIS_ERR_UNAVAILABLE:
+		complain("%s: database %s cannot be opened or read (the reason "
+		    "is above)", what, database_name);
+		break;
+	default:
+		complain("%s: %s", what, dis_error_info(err)->text);
+		break;
+	}
+	return EXIT_ERROR;
+}
+
+/* ---- apps ------------------------------------------------------------- */
+
+/* The apps of one or all projects, gathered for a table or JSON. */
+struct apps_out {
+	const char	*project;
+	struct table	 table;
+	json_t		*json;
+	const char	*last;		/* of the page, for the next one */
+	char		*after;
+	int		 seen;
+};
+
+static int
+app_visit(void *arg, const struct app_info *info)
+{
+	struct apps_out	*o = arg;
+	char		 created[32], streams[32];
+	json_t		*names;
+	size_t		 i;
+
+	o->seen++;
+	free(o->after);
+	if ((o->after = strdup(info->name)) == NULL)
+		return -1;
+	format_ms(created, sizeof(created), info->create_time);
+	if (o->json == NULL) {
+		const char *row[] = { o->project, info->name, info->app_id,
+		    created, streams };
+
+		snprintf(streams, sizeof(streams), "%zu", info->nstreams);
+		return table_add(&o->table, row);
+	}
+	if ((names = json_array()) == NULL)
+		return -1;
+	for (i = 0; i < info->nstreams; i++)
+		json_array_append_new(names, json_string(info->streams[i]));
+	return json_array_append_new(o->json, json_pack("{s:s,s:s,s:s,s:o,"
+	    "s:o}", "project", o->project, "app", info->name, "app_id",
+	    info->app_id, "create_time", json_time(info->create_time),
+	    "streams", names));
+}
+
+/* Every app of project, a page at a time. */
+static enum dis_err
+project_apps(struct store *st, struct apps_out *o, const char *project)
+{
+	enum dis_err	 err;
+	long long	 total;
+	bool		 more = true;
+
+	o->project = project;
+	free(o->after);
+	o->after = NULL;
+	while (more)
+		if ((err = store_list_apps(st, project, NULL, o->after, 1000,
+		    app_visit, o, &total, &more)) != DIS_OK)
+			return err;
+	return DIS_OK;
+}
+
+struct names {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+name_visit(void *arg, const char *name)
+{
+	struct names	*ns = arg;
+	char		**grown;
+
+	if ((grown = realloc(ns->v, (ns->n + 1) * sizeof(*grown))) == NULL)
+		return -1;
+	ns->v = grown;
+	return (ns->v[ns->n++] = strdup(name)) == NULL ? -1 : 0;
+}
+
+static int
+run_apps(struct store *st, const struct args *a)
+{
+	static const char *const head[] = { "PROJECT", "APP", "APP_ID",
+	    "CREATED", "STREAMS" };
+	struct apps_out	 o = { NULL, { 5, 0, NULL }, NULL, NULL, NULL, 0 };
+	struct names	 projects = { NULL, 0 };
+	enum dis_err	 err = DIS_OK;
+	size_t		 i;
+	int		 rc = EXIT_DONE;
+
+	if (a->json && (o.json = json_array()) == NULL)
+		return EXIT_ERROR;
+	if (!a->json && table_add(&o.table, head) == -1)
+		return EXIT_ERROR;
+	if (a->project != NULL)
+		err = project_apps(st, &o, a->project);
+	else if ((err = store_list_projects(st, name_visit, &projects)) ==
+	    DIS_OK)
+		for (i = 0; err == DIS_OK && i < projects.n; i++)
+			err = project_apps(st, &o, projects.v[i]);
+	if (err != DIS_OK)
+		rc = store_failed(err, "apps", a);
+	else if (a->project != NULL && o.seen == 0) {
+		complain("apps: project \"%s\" has no apps", a->project);
+		rc = EXIT_ERROR;
+	} else if (a->json) {
+		rc = print_json(o.json) == 0 ? EXIT_DONE : EXIT_ERROR;
+		o.json = NULL;
+	} else
+		table_print(&o.table);
+	json_decref(o.json);
+	for (i = 0; i < projects.n; i++)
+		free(projects.v[i]);
+	free(projects.v);
+	free(o.after);
+	table_free(&o.table);
+	return rc;
+}
+
+/* ---- checkpoints ------------------------------------------------------ */
+
+struct rows_out {
+	const char	*project;
+	struct table	 table;
+	json_t		*json;
+	long long	 seen;
+};
+
+static int
+row_visit(void *arg, const struct checkpoint_row *r)
+{
+	struct rows_out	*o = arg;
+	char		 partition[24], sequence[24], changed[32];
+
+	o->seen++;
+	if (o->json != NULL)
+		return json_array_append_new(o->json, json_pack("{s:s,s:s,s:s,"
+		    "s:s,s:I,s:I,s:s,s:o}", "project", o->project, "app",
+		    r->app, "stream", r->stream, "type", r->type, "partition",
+		    (json_int_t)r->partition, "sequence",
+		    (json_int_t)r->sequence, "metadata", r->metadata,
+		    "changed", json_time(r->changed_ms)));
+	snprintf(partition, sizeof(partition), "%lld", r->partition);
+	snprintf(sequence, sizeof(sequence), "%lld", r->sequence);
+	format_ms(changed, sizeof(changed), r->changed_ms);
+	{
+		const char *row[] = { r->app, r->stream, r->type, partition,
+		    sequence, changed, r->metadata };
+
+		return table_add(&o->table, row);
+	}
+}
+
+static int
+run_checkpoints(struct store *st, const struct args *a)
+{
+	static const char *const head[] = { "APP", "STREAM", "TYPE",
+	    "PARTITION", "SEQUENCE", "CHANGED", "METADATA" };
+	struct rows_out	 o = { a->project, { 7, 0, NULL }, NULL, 0 };
+	struct apps_out	 probe = { a->project, { 5, 0, NULL }, NULL, NULL, NULL,
+	    0 };
+	enum dis_err	 err;
+	int		 rc = EXIT_DONE;
+
+	if (a->json && (o.json = json_array()) == NULL)
+		return EXIT_ERROR;
+	if (!a->json && table_add(&o.table, head) == -1)
+		return EXIT_ERROR;
+	err = store_list_checkpoints(st, a->project, a->app, a->stream,
+	    row_visit, &o);
+	/* Without -a, a project with no apps is most likely a typo. */
+	if (err == DIS_OK && a->app == NULL && o.seen == 0 &&
+	    (err = store_list_apps(st, a->project, NULL, NULL, 1, app_visit,
+	    &probe, &(long long){ 0 }, &(bool){ false })) == DIS_OK &&
+	    probe.seen == 0) {
+		complain("checkpoints: project \"%s\" has no apps", a->project);
+		rc = EXIT_ERROR;
+	} else if (err != DIS_OK)
+		rc = store_failed(err, "checkpoints", a);
+	else if (a->json) {
+		rc = print_json(o.json) == 0 ? EXIT_DONE : EXIT_ERROR;
+		o.json = NULL;
+	} else
+		table_print(&o.table);
+	json_decref(o.json);
+	free(probe.after);
+	table_free(&probe.table);
+	table_free(&o.table);
+	return rc;
+}
+
+/* ---- check and backup ------------------------------------------------- */
+
+static int
+run_check(struct store *st, const struct args *a)
+{
+	struct store_report	 r;
+	enum dis_err		 err;
+	bool			 ok;
+
+	if ((err = store_check(st, &r)) != DIS_OK)
+		return store_failed(err, "check", a);
+	ok = strcmp(r.integrity, "ok") == 0 && r.orphans == 0;
+	if (a->json) {
+		if (print_json(json_pack("{s:b,s:s,s:i,s:I,s:I,s:I,s:I}", "ok",
+		    ok, "integrity", r.integrity, "schema_version",
+		    r.schema_version, "projects", (json_int_t)r.projects,
+		    "apps", (json_int_t)r.apps, "checkpoints",
+		    (json_int_t)r.checkpoints, "orphans",
+		    (json_int_t)r.orphans)) == -1)
+			return EXIT_ERROR;
+	} else
+		printf("integrity       %s\nschema version  %d\n"
+		    "projects        %lld\napps            %lld\n"
+		    "checkpoints     %lld\norphans         %lld\n", r.integrity,
+		    r.schema_version, r.projects, r.apps, r.checkpoints,
+		    r.orphans);
+	if (!ok)
+		complain("check: the database has problems");
+	return ok ? EXIT_DONE : EXIT_ERROR;
+}
+
+static int
+run_backup(struct store *st, const struct args *a)
+{
+	char		 why[512];
+	enum dis_err	 err;
+
+	if ((err = store_backup(st, a->file, why, sizeof(why))) == DIS_OK) {
+		printf("%s: written and checked (integrity ok)\n", a->file);
+		return EXIT_DONE;
+	}
+	if (err == DIS_ERR_INVALID) {
+		complain("backup: %s", why);
+		return EXIT_ERROR;
+	}
+	return store_failed(err, "backup", a);
+}
+
+/* ---- the command line ------------------------------------------------- */
+
+static const struct option opts_apps[] = {
+	{ "project", required_argument, NULL, 'p' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option opts_checkpoints[] = {
+	{ "project", required_argument, NULL, 'p' },
+	{ "app", required_argument, NULL, 'a' },
+	{ "stream", required_argument, NULL, 's' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option opts_check[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option opts_none[] = {
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct command commands[] = {
+	{ "apps", "apps [-p project] [--json]", "p:j", opts_apps, "", 0,
+	    run_apps },
+	{ "checkpoints", "checkpoints -p project [-a app] [-s stream] [--json]",
+	    "p:a:s:j", opts_checkpoints, "p", 0, run_checkpoints },
+	{ "check", "check [--json]", "j", opts_check, "", 0, run_check },
+	{ "backup", "backup file", "", opts_none, "", 1, run_backup },
+	{ NULL, NULL, NULL, NULL, NULL, 0, NULL }
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	const char		*names[8];
+	const struct command	*c;
+	const char		*guess;
+	size_t			 n = 0;
+
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(c->name, name) == 0)
+			return c;
+		names[n++] = c->name;
+	}
+	fprintf(stderr, "%s\n", global_usage);
+	if ((guess = closest(name, names, n)) != NULL)
+		complain("unknown command \"%s\"; did you mean \"%s\"?", name,
+		    guess);
+	else
+		complain("unknown command \"%s\"; try %s -h", name, PROG);
+	return NULL;
+}
+
+/* A bad option: the subcommand's usage line and the closest option. */
+static int
+bad_option(const struct command *c, const char *arg)
+{
+	const char		*names[16], *guess = NULL;
+	const struct option	*o;
+	char			 word[64];
+	size_t			 n = 0;
+
+	fprintf(stderr, "usage: %s %s\n", PROG, c->synopsis);
+	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
+		for (o = c->longopts; o->name != NULL; o++)
+			names[n++] = o->name;
+		/* --projct=x is a typo of --project. */
+		snprintf(word, sizeof(word), "%.*s",
+		    (int)strcspn(arg + 2, "="), arg + 2);
+		guess = closest(word, names, n);
+	}
+	if (guess != NULL)
+		complain("%s: did you mean --%s?", arg, guess);
+	return EXIT_USAGE;
+}
+
+static int
+parse_command(const struct command *c, int argc, char **argv,
+    struct args *a)
+{
+	char		 shortopts[32];
+	const char	*r;
+	int		 ch;
+
+	snprintf(shortopts, sizeof(shortopts), "+:%s", c->shortopts);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, shortopts, c->longopts, NULL)) !=
+	    -1)
+		switch (ch) {
+		case 'p':
+			a->project = optarg;
+			break;
+		case 'a':
+			a->app = optarg;
+			break;
+		case 's':
+			a->stream = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case ':':
+			complain("%s: %s needs a value", c->name,
+			    argv[optind - 1]);
+			return bad_option(c, NULL);
+		default:
+			complain("%s: unknown option %s", c->name,
+			    argv[optind - 1]);
+			return bad_option(c, argv[optind - 1]);
+		}
+	for (r = c->required; *r != '\0'; r++)
+		if (*r == 'p' && a->project == NULL) {
+			complain("%s: -p project is required", c->name);
+			return bad_option(c, NULL);
+		}
+	if (argc - optind != c->operands) {
+		complain("%s: %s", c->name, argc - optind < c->operands ?
+		    "an operand is missing" : "too many operands");
+		return bad_option(c, NULL);
+	}
+	if (c->operands > 0)
+		a->file = argv[optind];
+	return EXIT_DONE;
+}
+
+/* The settings as the service reads them, then -d. */
+static int
+load_config(struct dis_config *cfg, const char *config_flag,
+    const char *database)
+{
+	char	 err[512], *path;
+
+	if (conf_init(cfg) == -1)
+		return EXIT_ERROR;
+	path = conf_find_file(config_flag);
+	if (path != NULL && conf_load_file(cfg, path, err, sizeof(err)) == -1) {
+		free(path);
+		complain("%s", err);
+		return EXIT_ERROR;
+	}
+	free(path);
+	if (conf_load_env(cfg, err, sizeof(err)) == -1 ||
+	    (database != NULL &&
+	    conf_set(cfg, "database", database, err, sizeof(err)) == -1)) {
+		complain("%s", err);
+		return EXIT_ERROR;
+	}
+	return EXIT_DONE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command	*c;
+	struct store_options	 so;
+	struct dis_config	 cfg;
+	struct store		*st;
+	struct args		 a;
+	const char		*config_flag = NULL, *database = NULL;
+	int			 ch, rc;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:c:d:hV", longopts, NULL)) !=
+	    -1)
+		switch (ch) {
+		case 'c':
+			config_flag = optarg;
+			break;
+		case 'd':
+			database = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_DONE;
+		case 'V':
+			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			return EXIT_DONE;
+		default:
+			complain("bad option %s", argv[optind - 1]);
+			fprintf(stderr, "%s\n", global_usage);
+			return EXIT_USAGE;
+		}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((c = find_command(argv[optind])) == NULL)
+		return EXIT_USAGE;
+	memset(&a, 0, sizeof(a));
+	if ((rc = parse_command(c, argc - optind, argv + optind, &a)) !=
+	    EXIT_DONE)
+		return rc;
+	if ((rc = load_config(&cfg, config_flag, database)) != EXIT_DONE)
+		return rc;
+	memset(&so, 0, sizeof(so));
+	so.path = cfg.database;
+	so.sync_full = cfg.sync_full;
+	so.journal_mode = cfg.journal_mode;
+	so.busy_timeout_ms = cfg.busy_timeout_ms;
+	store_describe(cfg.database, database_name, sizeof(database_name));
+	/* An operator's typo in a path must not create an empty database. */
+	so.must_exist = true;
+	if ((st = store_open(&so)) == NULL) {
+		complain("out of memory");
+		conf_free(&cfg);
+		return EXIT_ERROR;
+	}
+	rc = c->run(st, &a);
+	store_close(st);
+	conf_free(&cfg);
+	return rc;
+}

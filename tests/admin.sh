@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# tests/admin.sh: dis-checkpoint-admin through the real binary on a real
+# SQLite file the real service wrote: each command, its answers as a table
+# and as JSON, bad input to each (exit 2, nothing done; exit 1 for what
+# the database says), a read-only file, and a backup taken while the
+# service takes sustained writes through lighttpd: the copy is intact and
+# one snapshot, and no acknowledged write is lost.
+. "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need cgi-fcgi sqlite3 lighttpd curl setpriv
+
+ADMIN=${DIS_CHECKPOINT_ADMIN_BIN:-$abs_top_builddir/dis-checkpoint-admin}
+AS=	# a command to run it as another user (setpriv)
+
+# admin ARGS...: runs the command; OUT, ERR and RC hold what it did.
+admin() {
+	# shellcheck disable=SC2086 # both are commands with their words
+	$AS $WRAPPER "$ADMIN" "$@" >"$TMP/admin.out" 2>"$TMP/admin.err"
+	RC=$?
+	OUT=$(cat "$TMP/admin.out")
+	ERR=$(cat "$TMP/admin.err")
+}
+expect_rc() {
+	if [ "$RC" = "$1" ]; then pass; else
+		fail "${CONTEXT:-} expected exit $1, got $RC: $OUT $ERR"
+	fi
+}
+expect_err_has() {
+	if [[ $ERR == *"$1"* ]]; then pass; else
+		fail "${CONTEXT:-} expected '$1' on stderr, got: $ERR"
+	fi
+}
+# expect_out_json EXPR: as expect_json, over the command's output.
+expect_out_json() {
+	local BODY=$OUT
+	expect_json "$1"
+}
+
+ckpt() { # APP STREAM PARTITION SEQUENCE [METADATA]
+	fcgi POST /v2/p1/checkpoints "{\"app_name\":\"$1\",\"stream_name\":\"$2\",\"partition_id\":\"$3\",\"sequence_number\":\"$4\",\"checkpoint_type\":\"LAST_READ\",\"metadata\":\"${5-}\"}"
+	expect_status 201
+}
+
+start_fcgi
+for app in a1 a2; do
+	fcgi POST /v2/p1/apps "{\"app_name\":\"$app\"}"; expect_status 201
+done
+fcgi POST /v2/p2/apps '{"app_name":"b1"}'; expect_status 201
+ckpt a1 s1 0 10 m0
+ckpt a1 s1 1 12345
+ckpt a1 s2 0 7 'x y'
+ckpt a2 s1 3 99 meta
+stop_fcgi
+
+CONTEXT="apps:"
+admin -d "$DB" apps
+expect_rc 0
+expect_eq 4 "$(printf '%s\n' "$OUT" | wc -l)"
+expect_eq "PROJECT APP APP_ID CREATED STREAMS" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
+# Aligned: every line has its APP column at the same offset.
+expect_eq 1 "$(printf '%s\n' "$OUT" | awk '{ print index($0, $2) }' | sort -u | wc -l)"
+expect_eq "p1 a1 2|p1 a2 1|p2 b1 0" "$(printf '%s\n' "$OUT" | awk 'NR > 1 { printf "%s%s %s %s", s, $1, $2, $5; s = "|" }')"
+admin -d "$DB" apps -p p1 --json
+expect_rc 0
+expect_out_json '[a["app"] for a in j] == ["a1", "a2"] and j[0]["streams"] == ["s1", "s2"] and j[0]["project"] == "p1" and len(j[0]["app_id"]) == 32 and j[0]["create_time"].endswith("Z")'
+admin -d "$DB" apps -p nosuch
+expect_rc 1; expect_err_has 'project "nosuch" has no apps'
+
+CONTEXT="checkpoints:"
+admin -d "$DB" checkpoints -p p1
+expect_rc 0
+expect_eq "APP STREAM TYPE PARTITION SEQUENCE CHANGED METADATA" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
+expect_eq "a1 s1 0 10 m0|a1 s1 1 12345 |a1 s2 0 7 x y|a2 s1 3 99 meta" \
+    "$(printf '%s\n' "$OUT" | awk 'NR > 1 { m = ""; for (i = 7; i <= NF; i++) m = m (i > 7 ? " " : "") $i; printf "%s%s %s %s %s %s", s, $1, $2, $4, $5, m; s = "|" }')"
+admin -d "$DB" checkpoints -p p1 -a a1 -s s1 --json
+expect_rc 0
+expect_out_json '[(c["partition"], c["sequence"], c["metadata"]) for c in j] == [(0, 10, "m0"), (1, 12345, "")] and all(c["type"] == "LAST_READ" and c["app"] == "a1" and c["changed"].endswith("Z") for c in j)'
+# The last change time is the write's, on the wall clock.
+now=$(date -u +%s)
+changed=$(printf '%s' "$OUT" | "$PYTHON" -c 'import json, sys, datetime
+c = json.load(sys.stdin)[0]["changed"]
+print(int(datetime.datetime.strptime(c, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()))')
+if [ $((now - changed)) -ge 0 ] && [ $((now - changed)) -lt 120 ]; then pass; else
+	fail "$CONTEXT changed $changed is not within two minutes before $now"; fi
+admin -d "$DB" checkpoints -p p1 -a a2 --json
+expect_out_json 'len(j) == 1 and j[0]["partition"] == 3'
+admin -d "$DB" checkpoints -p p2
+expect_rc 0; expect_eq 1 "$(printf '%s\n' "$OUT" | wc -l)"
+admin -d "$DB" checkpoints -p p1 -a nosuch
+expect_rc 1; expect_err_has 'project "p1" has no app "nosuch"'
+admin -d "$DB" checkpoints -p nosuch
+expect_rc 1; expect_err_has 'project "nosuch" has no apps'
+admin -d "$DB" checkpoints -p p1 -s nosuch
+expect_rc 0; expect_eq 1 "$(printf '%s\n' "$OUT" | wc -l)"
+
+CONTEXT="check:"
+admin -d "$DB" check --json
+expect_rc 0
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 2, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
+admin -d "$DB" check
+expect_rc 0; expect_eq "integrity ok" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
+# A checkpoint of no app (written around the store) is a problem found.
+cp "$DB" "$TMP/orphan.db"
+sqlite3 "$TMP/orphan.db" "INSERT INTO checkpoints VALUES ('p9', 'gone', 's', 'LAST_READ', 0, 1, '', 0)"
+admin -d "$TMP/orphan.db" check --json
+expect_rc 1; expect_out_json 'j["orphans"] == 1 and j["ok"] is False'
+# A damaged file: its integrity check fails.
+cp "$DB" "$TMP/bad.db"
+sqlite3 "$TMP/bad.db" 'PRAGMA journal_mode=DELETE' >/dev/null
+# Page 2 on is the tables' b-trees: garbage over its header.
+page=$(sqlite3 "$TMP/bad.db" 'PRAGMA page_size')
+printf '\377%.0s' $(seq 64) | dd of="$TMP/bad.db" bs=1 seek="$page" conv=notrunc 2>/dev/null
+admin -d "$TMP/bad.db" check
+[ "$RC" -ne 0 ] && pass || fail "$CONTEXT a damaged file passed: $OUT"
+
+# A database of schema 1 (before last change times) is migrated on open;
+# its rows have no known change time.
+sqlite3 "$TMP/v1.db" "PRAGMA journal_mode=WAL;
+CREATE TABLE apps (project TEXT NOT NULL, name TEXT NOT NULL, app_id TEXT NOT NULL, create_time INTEGER NOT NULL, PRIMARY KEY (project, name)) WITHOUT ROWID;
+CREATE TABLE checkpoints (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, sequence INTEGER NOT NULL, metadata TEXT NOT NULL, PRIMARY KEY (project, app, stream, type, partition)) WITHOUT ROWID;
+INSERT INTO apps VALUES ('p1', 'old', 'id', 1);
+INSERT INTO checkpoints VALUES ('p1', 'old', 's', 'LAST_READ', 0, 5, '');
+PRAGMA user_version = 1;" >/dev/null
+admin -d "$TMP/v1.db" check --json
+expect_rc 0; expect_out_json 'j["schema_version"] == 2 and j["checkpoints"] == 1'
+admin -d "$TMP/v1.db" checkpoints -p p1 --json
+expect_out_json 'j == [{"project": "p1", "app": "old", "stream": "s", "type": "LAST_READ", "partition": 0, "sequence": 5, "metadata": "", "changed": None}]'
+admin -d "$TMP/v1.db" checkpoints -p p1
+expect_eq "old s LAST_READ 0 5 -" "$(printf '%s\n' "$OUT" | sed -n 2p | tr -s ' ' | sed 's/ $//')"
+
+CONTEXT="backup:"
+admin -d "$DB" backup "$TMP/copy.db"
+expect_rc 0
+expect_eq ok "$(sqlite3 "$TMP/copy.db" 'PRAGMA integrity_check')"
+expect_eq "$(sqlite3 "$DB" 'SELECT * FROM checkpoints ORDER BY 1,2,3,4,5')" \
+    "$(sqlite3 "$TMP/copy.db" 'SELECT * FROM checkpoints ORDER BY 1,2,3,4,5')"
+expect_eq "" "$(ls "$TMP"/copy.db-* 2>/dev/null)"
+admin -d "$DB" backup "$TMP/copy.db"
+expect_rc 1; expect_err_has "exists"
+admin -d "$DB" backup "$TMP/no/such/dir.db"
+expect_rc 1; expect_err_has "$TMP/no/such/dir.db"
+# The README's restore: the copy in place of the file, the service on it.
+cp "$TMP/copy.db" "$TMP/restored.db"
+DB=$TMP/restored.db
+start_fcgi
+fcgi GET "/v2/p1/checkpoints?app_name=a1&stream_name=s1&partition_id=1&checkpoint_type=LAST_READ"
+expect_body '{"sequence_number":"12345","metadata":""}'
+stop_fcgi
+DB=$TMP/checkpoints.db
+
+CONTEXT="usage:"
+before=$(db_dump)
+for args in "chekpoints -p p1" "checkpoint -p p1" "apps --projct p1" \
+    "apps -x" "checkpoints" "checkpoints -p" "backup" "backup a b" \
+    "check extra" "" "--bogus apps"; do
+	# shellcheck disable=SC2086
+	admin -d "$DB" $args
+	CONTEXT="usage: '$args':" expect_rc 2
+	CONTEXT="usage: '$args':" expect_err_has "usage: dis-checkpoint-admin"
+done
+admin -d "$DB" chekpoints -p p1
+expect_err_has 'did you mean "checkpoints"?'
+admin -d "$DB" apps --projct p1
+expect_err_has 'did you mean --project?'
+admin -d "$DB" apps --jsn
+expect_err_has 'did you mean --json?'
+expect_eq "$before" "$(db_dump)"
+admin -h
+expect_rc 0; expect_eq "usage: dis-checkpoint-admin [-c file] [-d database] command [options]" "$(printf '%s\n' "$OUT" | head -1)"
+
+CONTEXT="finding the database:"
+# Never creates one: a mistyped path is an error, and stays absent.
+admin -d "$TMP/nosuch.db" apps
+expect_rc 1; expect_err_has "$TMP/nosuch.db"
+[ -e "$TMP/nosuch.db" ] && fail "$CONTEXT created $TMP/nosuch.db" || pass
+# The service's configuration file, then the environment, then -d.
+printf 'database = %s\n' "$DB" >"$TMP/conf"
+admin -c "$TMP/conf" apps -p p2
+expect_rc 0; expect_eq b1 "$(printf '%s\n' "$OUT" | awk 'NR == 2 { print $2 }')"
+DIS_CHECKPOINT_CONFIG=$TMP/conf admin apps -p p2
+expect_rc 0
+DIS_CHECKPOINT_DATABASE=$TMP/orphan.db admin -c "$TMP/conf" check
+expect_rc 1
+admin -c "$TMP/conf" -d "$TMP/orphan.db" check
+expect_rc 1
+printf 'databse = x\n' >"$TMP/badconf"
+admin -c "$TMP/badconf" apps
+expect_rc 1; expect_err_has databse
+
+CONTEXT="read-only file:"
+# Root reads through file modes: the command runs as nobody, from a copy.
+chmod 711 "$TMP"
+mkdir "$TMP/ro"
+cp "$DB" "$TMP/ro/ro.db"
+cp "$ADMIN" "$TMP/ro/admin"
+chown -R nobody: "$TMP/ro"
+chmod 444 "$TMP/ro/ro.db"
+[ "$(id -u)" -eq 0 ] && AS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+ADMIN_SAVED=$ADMIN ADMIN=$TMP/ro/admin
+# The file read-only, its directory not: the reads work.
+admin -d "$TMP/ro/ro.db" checkpoints -p p1 -a a2 --json
+expect_rc 0; expect_out_json 'j[0]["sequence"] == 99'
+admin -d "$TMP/ro/ro.db" check
+expect_rc 0
+admin -d "$TMP/ro/ro.db" backup "$TMP/copy-ro.db"
+expect_rc 1; expect_err_has "$TMP/copy-ro.db"
+# The directory read-only too: SQLite cannot share the WAL file there, so
+# the command says so and stops, reading nothing.
+chmod 555 "$TMP/ro"
+rm -f "$TMP/ro/ro.db-wal" "$TMP/ro/ro.db-shm"
+admin -d "$TMP/ro/ro.db" checkpoints -p p1
+expect_rc 1; expect_err_has "readonly database"
+expect_err_has "$TMP/ro/ro.db cannot be opened or read"
+expect_eq "" "$OUT"
+ADMIN=$ADMIN_SAVED AS=
+chmod 755 "$TMP/ro"
+
+# --- Under load: writers through lighttpd while the command reads, checks
+# and backs up. Each writer owns a partition and writes 1..N with metadata
+# naming its sequence, so a torn row shows, and the last 201 is known.
+CONTEXT="under load:"
+DB=$TMP/load.db
+write_lighttpd_conf '( "/" => ((
+	"socket" => "'"$TMP"'/load.sock",
+	"bin-path" => "'"$BIN"'",
+	"bin-environment" => ( "DIS_CHECKPOINT_DATABASE" => "'"$DB"'" ),
+	"max-procs" => 1,
+	"check-local" => "disable"
+)) )'
+run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; finish; }
+URL=http://127.0.0.1:$PORT
+http POST "$URL/v2/p1/apps" '{"app_name":"load"}'
+expect_status 201
+WRITERS=4 WRITES=150
+writer() { # PARTITION: writes 1..WRITES, logs each acknowledged sequence
+	local n code
+	for n in $(seq 1 $WRITES); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+		    -H 'Content-Type: application/json' --data-binary \
+		    "{\"app_name\":\"load\",\"stream_name\":\"s\",\"partition_id\":\"$1\",\"sequence_number\":\"$n\",\"checkpoint_type\":\"LAST_READ\",\"metadata\":\"seq-$n\"}" \
+		    "$URL/v2/p1/checkpoints")
+		[ "$code" = 201 ] && echo "$n" >>"$TMP/acked.$1"
+	done
+}
+pids=
+for p in $(seq 0 $((WRITERS - 1))); do
+	: >"$TMP/acked.$p"
+	writer "$p" &
+	pids="$pids $!"
+done
+# Wait for the writes to be under way, then work beside them.
+for _ in $(seq 500); do
+	[ "$(cat "$TMP"/acked.* | wc -l)" -ge 20 ] && break
+	sleep 0.01
+done
+backups=0
+while kill -0 $pids 2>/dev/null; do
+	admin -d "$DB" checkpoints -p p1 -a load --json
+	[ "$RC" = 0 ] || fail "$CONTEXT checkpoints exited $RC: $ERR"
+	expect_out_json 'all(c["metadata"] == "seq-%d" % c["sequence"] for c in j)'
+	admin -d "$DB" check --json
+	[ "$RC" = 0 ] || fail "$CONTEXT check exited $RC: $OUT $ERR"
+	admin -d "$DB" backup "$TMP/live.$backups.db"
+	[ "$RC" = 0 ] || fail "$CONTEXT backup exited $RC: $ERR"
+	backups=$((backups + 1))
+done
+wait $pids
+[ $backups -ge 2 ] && pass || fail "$CONTEXT only $backups backups during the load"
+for b in $(seq 0 $((backups - 1))); do
+	expect_eq ok "$(sqlite3 "$TMP/live.$b.db" 'PRAGMA integrity_check')"
+	expect_eq 0 "$(sqlite3 "$TMP/live.$b.db" "SELECT count(*) FROM checkpoints WHERE metadata <> 'seq-' || sequence")"
+done
+# Sequences only grow: each copy is at or before the next one.
+for b in $(seq 1 $((backups - 1))); do
+	expect_eq 0 "$(sqlite3 "$TMP/live.$b.db" "ATTACH '$TMP/live.$((b - 1)).db' AS prev;
+	    SELECT count(*) FROM checkpoints c JOIN prev.checkpoints p USING (project, app, stream, type, partition)
+	    WHERE c.sequence < p.sequence")"
+done
+for p in $(seq 0 $((WRITERS - 1))); do
+	expect_eq $WRITES "$(wc -l <"$TMP/acked.$p")"
+	admin -d "$DB" checkpoints -p p1 -a load --json
+	expect_out_json "[c['sequence'] for c in j if c['partition'] == $p] == [$WRITES]"
+done
+kill "$LIGHTTPD_PID"
+
+finish
