@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +23,9 @@
 
 #include "conf.h"
 #include "errors.h"
+#include "response.h"
 #include "store.h"
+#include "validate.h"
 
 #define PROG	"dis-checkpoint-admin"
 
@@ -35,6 +38,9 @@ struct args {
 	const char	*stream;
 	const char	*file;
 	bool		 json;
+	bool		 dry_run;
+	int		 app_quota;	/* the service's rules, for import */
+	int		 stream_limit;
 };
 
 struct command;
@@ -48,6 +54,7 @@ struct command {
 	const char		*required;	/* options that must be given */
 	int			 operands;	/* FILE operands wanted */
 	command_fn		*run;
+	bool			 creates;	/* may make a new database */
 };
 
 static const char *const global_usage =
@@ -483,6 +490,407 @@ run_backup(struct store *st, const struct args *a)
 	return store_failed(err, "backup", a);
 }
 
+/* ---- export and import ------------------------------------------------ */
+
+/*
+ * The export format, one JSON object a line: an app, then its checkpoints.
+ *   {"kind":"app","project":P,"app":A,"app_id":ID,"create_time":MS}
+ *   {"kind":"checkpoint","project":P,"app":A,"stream":S,"type":T,
+ *    "partition":N,"sequence":N,"metadata":M}
+ */
+static int
+print_line(json_t *v)
+{
+	char	*text;
+
+	if (v == NULL || (text = json_dumps(v, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(v);
+		return -1;
+	}
+	puts(text);
+	free(text);
+	json_decref(v);
+	return 0;
+}
+
+static int
+export_row(void *arg, const struct checkpoint_row *r)
+{
+	return print_line(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}",
+	    "kind", "checkpoint", "project", (const char *)arg, "app", r->app,
+	    "stream", r->stream, "type", r->type, "partition",
+	    (json_int_t)r->partition, "sequence", (json_int_t)r->sequence,
+	    "metadata", r->metadata));
+}
+
+/*
+ * A project's apps are gathered first: SQLite reads cannot nest, and each
+ * app's checkpoints are read after its line, in a snapshot of their own.
+ */
+struct export_app {
+	char		*name;
+	char		*app_id;
+	long long	 create_time;
+};
+
+struct export_ctx {
+	struct export_app	*v;
+	size_t			 n;
+	char			*after;
+};
+
+static int
+gather_app(void *arg, const struct app_info *info)
+{
+	struct export_ctx	*x = arg;
+	struct export_app	*grown;
+
+	if ((grown = realloc(x->v, (x->n + 1) * sizeof(*grown))) == NULL)
+		return -1;
+	x->v = grown;
+	grown[x->n].name = strdup(info->name);
+	grown[x->n].app_id = strdup(info->app_id);
+	grown[x->n].create_time = info->create_time;
+	free(x->after);
+	x->after = strdup(info->name);
+	x->n++;
+	return grown[x->n - 1].name == NULL ||
+	    grown[x->n - 1].app_id == NULL || x->after == NULL ? -1 : 0;
+}
+
+static void
+export_free(struct export_ctx *x)
+{
+	size_t	 i;
+
+	for (i = 0; i < x->n; i++) {
+		free(x->v[i].name);
+		free(x->v[i].app_id);
+	}
+	free(x->v);
+	free(x->after);
+	memset(x, 0, sizeof(*x));
+}
+
+/* *seen counts the apps found. */
+static enum dis_err
+export_project(struct store *st, const char *project, const char *app,
+    size_t *seen)
+{
+	struct export_ctx	 x = { NULL, 0, NULL };
+	enum dis_err		 err = DIS_OK;
+	long long		 total;
+	bool			 more = true;
+	size_t			 i;
+
+	if (app != NULL)
+		err = store_get_app(st, project, app, gather_app, &x);
+	else
+		while (err == DIS_OK && more)
+			err = store_list_apps(st, project, NULL, x.after, 1000,
+			    gather_app, &x, &total, &more);
+	for (i = 0; err == DIS_OK && i < x.n; i++) {
+		if (print_line(json_pack("{s:s,s:s,s:s,s:s,s:I}", "kind",
+		    "app", "project", project, "app", x.v[i].name, "app_id",
+		    x.v[i].app_id, "create_time",
+		    (json_int_t)x.v[i].create_time)) == -1)
+			err = DIS_ERR_INTERNAL;
+		else
+			err = store_list_checkpoints(st, project, x.v[i].name,
+			    NULL, export_row, (void *)project);
+	}
+	*seen += x.n;
+	export_free(&x);
+	return err;
+}
+
+static int
+run_export(struct store *st, const struct args *a)
+{
+	struct names		 projects = { NULL, 0 };
+	enum dis_err		 err;
+	size_t			 i, seen = 0;
+	int			 rc = EXIT_DONE;
+
+	if (a->project != NULL)
+		err = export_project(st, a->project, a->app, &seen);
+	else if ((err = store_list_projects(st, name_visit, &projects)) ==
+	    DIS_OK)
+		for (i = 0; err == DIS_OK && i < projects.n; i++)
+			err = export_project(st, projects.v[i], NULL, &seen);
+	if (err != DIS_OK)
+		rc = store_failed(err, "export", a);
+	else if (a->project != NULL && seen == 0) {
+		complain("export: project \"%s\" has no apps", a->project);
+		rc = EXIT_ERROR;
+	} else if (fflush(stdout) == EOF || ferror(stdout)) {
+		complain("export: %s", strerror(errno));
+		rc = EXIT_ERROR;
+	}
+	for (i = 0; i < projects.n; i++)
+		free(projects.v[i]);
+	free(projects.v);
+	return rc;
+}
+
+/* One line of an import file, parsed and checked. */
+struct import_line {
+	json_t		*json;		/* owns the strings below */
+	size_t		 lineno;
+	struct write_op	 op;
+};
+
+/* Checks a name or number as the API would; false with why in err. */
+static bool
+api_valid(enum field f, const char *text, char *err, size_t errlen)
+{
+	struct response	 r;
+	struct params	 p;
+	bool		 ok;
+
+	memset(&r, 0, sizeof(r));
+	memset(&p, 0, sizeof(p));
+	if (!(ok = validate_value(f, text, &p, &r)))
+		snprintf(err, errlen, "%s \"%.64s\" is not valid",
+		    field_name(f), text);
+	response_free(&r);
+	return ok;
+}
+
+/*
+ * Fills l->op from its JSON, which must be an object of one kind with
+ * exactly that kind's keys, each of its type, and values the API takes.
+ */
+static bool
+parse_line(struct import_line *l, const struct args *a, char *err,
+    size_t errlen)
+{
+	json_t		*v = l->json;
+	const char	*kind, *project, *app, *stream, *type, *id, *meta;
+	json_int_t	 partition, sequence, created;
+	char		 num[24];
+	json_error_t	 je;
+
+	memset(&l->op, 0, sizeof(l->op));
+	if (json_unpack_ex(v, &je, JSON_VALIDATE_ONLY, "{s:s}", "kind",
+	    &kind) == -1 || json_unpack(v, "{s:s}", "kind", &kind) == -1) {
+		snprintf(err, errlen, "not an object with a \"kind\"");
+		return false;
+	}
+	if (strcmp(kind, "app") == 0) {
+		if (json_unpack_ex(v, &je, JSON_STRICT, "{s:s,s:s,s:s,s:s,s:I}",
+		    "kind", &kind, "project", &project, "app", &app, "app_id",
+		    &id, "create_time", &created) == -1) {
+			snprintf(err, errlen, "app: %s", je.text);
+			return false;
+		}
+		l->op.kind = WRITE_CREATE_APP;
+		l->op.app_id = id;
+		l->op.create_time = created;
+		l->op.app_quota = a->app_quota;
+		if (*id == '\0' || created < 0) {
+			snprintf(err, errlen, "app: app_id must not be empty "
+			    "nor create_time negative");
+			return false;
+		}
+	} else if (strcmp(kind, "checkpoint") == 0) {
+		if (json_unpack_ex(v, &je, JSON_STRICT,
+		    "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", &kind,
+		    "project", &project, "app", &app, "stream", &stream, "type",
+		    &type, "partition", &partition, "sequence", &sequence,
+		    "metadata", &meta) == -1) {
+			snprintf(err, errlen, "checkpoint: %s", je.text);
+			return false;
+		}
+		l->op.kind = WRITE_COMMIT_CHECKPOINT;
+		l->op.key.stream = stream;
+		l->op.key.type = type;
+		l->op.key.partition = partition;
+		l->op.sequence = sequence;
+		l->op.metadata = meta;
+		l->op.stream_limit = a->stream_limit;
+		snprintf(num, sizeof(num), "%lld", (long long)partition);
+		if (!api_valid(FIELD_STREAM, stream, err, errlen) ||
+		    !api_valid(FIELD_CHECKPOINT_TYPE, type, err, errlen) ||
+		    !api_valid(FIELD_PARTITION, num, err, errlen) ||
+		    !api_valid(FIELD_METADATA, meta, err, errlen))
+			return false;
+		snprintf(num, sizeof(num), "%lld", (long long)sequence);
+		if (!api_valid(FIELD_SEQUENCE, num, err, errlen))
+			return false;
+	} else {
+		snprintf(err, errlen, "unknown kind \"%.32s\"", kind);
+		return false;
+	}
+	l->op.key.project = project;
+	l->op.key.app = app;
+	return api_valid(FIELD_PROJECT, project, err, errlen) &&
+	    api_valid(FIELD_APP, app, err, errlen);
+}
+
+/* Every line of path, or NULL with the first bad line reported. */
+static struct import_line *
+read_import(const char *path, const struct args *a, size_t *n)
+{
+	struct import_line	*lines = NULL, *grown;
+	json_error_t		 je;
+	char			*buf = NULL, err[256];
+	size_t			 cap = 0, lineno = 0, i;
+	ssize_t			 len;
+	FILE			*f;
+	bool			 ok = true;
+
+	*n = 0;
+	if ((f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r")) == NULL) {
+		complain("import: %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while (ok && (len = getline(&buf, &cap, f)) != -1) {
+		lineno++;
+		if (strspn(buf, " \t\r\n") == (size_t)len)
+			continue;
+		if ((grown = realloc(lines, (*n + 1) * sizeof(*grown))) ==
+		    NULL) {
+			complain("import: out of memory");
+			ok = false;
+			break;
+		}
+		lines = grown;
+		lines[*n].lineno = lineno;
+		lines[*n].json = json_loadb(buf, (size_t)len,
+		    JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
+		if (lines[*n].json == NULL) {
+			complain("import: %s:%zu: not JSON: %s", path, lineno,
+			    je.text);
+			ok = false;
+		} else if (!parse_line(&lines[(*n)++], a, err, sizeof(err))) {
+			complain("import: %s:%zu: %s", path, lineno, err);
+			ok = false;
+		}
+	}
+	if (ok && ferror(f)) {
+		complain("import: %s: %s", path, strerror(errno));
+		ok = false;
+	}
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	if (ok)
+		return lines;
+	for (i = 0; i < *n; i++)
+		json_decref(lines[i].json);
+	free(lines);
+	return NULL;
+}
+
+/* An app already there is kept; what it found is said. */
+static int
+app_found(void *arg, const struct app_info *info)
+{
+	char	**id = arg;
+
+	return (*id = strdup(info->app_id)) == NULL ? -1 : 0;
+}
+
+/*
+ * Whether line l would change the database, said on stdout: a missing
+ * app, a checkpoint missing or holding other values. -1 on a read error.
+ */
+static int
+differs(struct store *st, const struct import_line *l, bool *change)
+{
+	const struct write_op	*op = &l->op;
+	enum dis_err		 err;
+	long long		 seq;
+	char			*meta = NULL, *id = NULL;
+
+	*change = false;
+	if (op->kind == WRITE_CREATE_APP) {
+		err = store_get_app(st, op->key.project, op->key.app,
+		    app_found, &id);
+		if (err == DIS_ERR_APP_NOT_FOUND) {
+			*change = true;
+			printf("line %zu: create app %s/%s\n", l->lineno,
+			    op->key.project, op->key.app);
+		} else if (err == DIS_OK && strcmp(id, op->app_id) != 0)
+			printf("line %zu: app %s/%s exists with app_id %s: "
+			    "kept\n", l->lineno, op->key.project,
+			    op->key.app, id);
+		free(id);
+		return err == DIS_OK || err == DIS_ERR_APP_NOT_FOUND ? 0 : -1;
+	}
+	err = store_get_checkpoint(st, &op->key, &seq, &meta);
+	/* Its app is created by an earlier line, or the import fails. */
+	if (err == DIS_ERR_APP_NOT_FOUND)
+		seq = -1, err = DIS_OK;
+	if (err == DIS_OK && (seq != op->sequence || meta == NULL ||
+	    strcmp(meta, op->metadata) != 0)) {
+		*change = true;
+		printf("line %zu: %s/%s %s %s partition %lld: ", l->lineno,
+		    op->key.project, op->key.app, op->key.stream,
+		    op->key.type, op->key.partition);
+		if (meta == NULL)
+			printf("none -> %lld\n", op->sequence);
+		else
+			printf("%lld -> %lld%s\n", seq, op->sequence,
+			    seq == op->sequence ? " (metadata)" : "");
+	}
+	free(meta);
+	return err == DIS_OK ? 0 : -1;
+}
+
+static int
+run_import(struct store *st, const struct args *a)
+{
+	struct import_line	*lines;
+	struct write_op		**ops = NULL;
+	enum dis_err		 err = DIS_OK;
+	size_t			 n, i, nops = 0, failed, *line_of = NULL;
+	bool			 change;
+	int			 rc = EXIT_DONE;
+
+	if ((lines = read_import(a->file, a, &n)) == NULL)
+		return EXIT_ERROR;
+	if (n > 0 && ((ops = calloc(n, sizeof(*ops))) == NULL ||
+	    (line_of = calloc(n, sizeof(*line_of))) == NULL))
+		rc = EXIT_ERROR;
+	for (i = 0; rc == EXIT_DONE && i < n; i++)
+		if (differs(st, &lines[i], &change) == -1)
+			rc = store_failed(DIS_ERR_UNAVAILABLE, "import", a);
+		else if (change) {
+			line_of[nops] = lines[i].lineno;
+			ops[nops++] = &lines[i].op;
+		}
+	if (rc != EXIT_DONE)
+		;
+	else if (a->dry_run)
+		printf("import: %zu to change, %zu unchanged; dry run, nothing "
+		    "written\n", nops, n - nops);
+	else if (nops > 0 &&
+	    (err = store_apply_all(st, ops, nops, &failed)) != DIS_OK) {
+		if (failed < nops && err == DIS_ERR_APP_NOT_FOUND)
+			complain("import: %s:%zu: project \"%s\" has no app "
+			    "\"%s\"; nothing imported", a->file,
+			    line_of[failed], ops[failed]->key.project,
+			    ops[failed]->key.app);
+		else if (failed < nops)
+			complain("import: %s:%zu: %s; nothing imported",
+			    a->file, line_of[failed], dis_error_info(err)->text);
+		else
+			store_failed(err, "import", a);
+		rc = EXIT_ERROR;
+	} else
+		printf("import: %zu changed, %zu unchanged\n", nops,
+		    n - nops);
+	for (i = 0; i < n; i++)
+		json_decref(lines[i].json);
+	free(lines);
+	free(ops);
+	free(line_of);
+	return rc;
+}
+
 /* ---- the command line ------------------------------------------------- */
 
 static const struct option opts_apps[] = {
@@ -501,18 +909,31 @@ static const struct option opts_check[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ NULL, 0, NULL, 0 }
 };
+static const struct option opts_export[] = {
+	{ "project", required_argument, NULL, 'p' },
+	{ "app", required_argument, NULL, 'a' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option opts_import[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
 static const struct option opts_none[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct command commands[] = {
 	{ "apps", "apps [-p project] [--json]", "p:j", opts_apps, "", 0,
-	    run_apps },
+	    run_apps, false },
 	{ "checkpoints", "checkpoints -p project [-a app] [-s stream] [--json]",
-	    "p:a:s:j", opts_checkpoints, "p", 0, run_checkpoints },
-	{ "check", "check [--json]", "j", opts_check, "", 0, run_check },
-	{ "backup", "backup file", "", opts_none, "", 1, run_backup },
-	{ NULL, NULL, NULL, NULL, NULL, 0, NULL }
+	    "p:a:s:j", opts_checkpoints, "p", 0, run_checkpoints, false },
+	{ "check", "check [--json]", "j", opts_check, "", 0, run_check, false },
+	{ "backup", "backup file", "", opts_none, "", 1, run_backup, false },
+	{ "export", "export [-p project [-a app]]", "p:a:", opts_export, "", 0,
+	    run_export, false },
+	{ "import", "import [--dry-run] file", "n", opts_import, "", 1,
+	    run_import, true },
+	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, false }
 };
 
 static const struct command *
@@ -586,6 +1007,9 @@ parse_command(const struct command *c, int argc, char **argv,
 		case 'j':
 			a->json = true;
 			break;
+		case 'n':
+			a->dry_run = true;
+			break;
 		case ':':
 			complain("%s: %s needs a value", c->name,
 			    argv[optind - 1]);
@@ -600,6 +1024,10 @@ parse_command(const struct command *c, int argc, char **argv,
 			complain("%s: -p project is required", c->name);
 			return bad_option(c, NULL);
 		}
+	if (a->app != NULL && a->project == NULL) {
+		complain("%s: -a app needs -p project", c->name);
+		return bad_option(c, NULL);
+	}
 	if (argc - optind != c->operands) {
 		complain("%s: %s", c->name, argc - optind < c->operands ?
 		    "an operand is missing" : "too many operands");
@@ -692,8 +1120,11 @@ main(int argc, char *argv[])
 	so.journal_mode = cfg.journal_mode;
 	so.busy_timeout_ms = cfg.busy_timeout_ms;
 	store_describe(cfg.database, database_name, sizeof(database_name));
-	/* An operator's typo in a path must not create an empty database. */
-	so.must_exist = true;
+	/* An operator's typo in a path must not create an empty database;
+	 * an import may fill a new one. */
+	so.must_exist = !c->creates;
+	a.app_quota = cfg.app_quota;
+	a.stream_limit = cfg.app_stream_limit;
 	if ((st = store_open(&so)) == NULL) {
 		complain("out of memory");
 		conf_free(&cfg);

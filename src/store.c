@@ -114,6 +114,40 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 }
 
 enum dis_err
+store_apply_all(struct store *s, struct write_op **ops, size_t n,
+    size_t *failed)
+{
+	enum dis_err	 err, lost = DIS_OK;
+	size_t		 i, at = n;
+
+	for (i = 0; i < n; i++)
+		ops[i]->result = DIS_OK;
+	err = s->be->begin(s->impl);
+	for (i = 0; err == DIS_OK && i < n; i++) {
+		switch (s->be->apply(s->impl, ops[i], &lost)) {
+		case OP_APPLIED:
+			continue;
+		case OP_REFUSED:
+		case OP_FAILED:
+			err = ops[i]->result;
+			s->be->rollback(s->impl);
+			break;
+		case OP_BATCH_LOST:	/* rolled back already */
+			err = lost != DIS_OK ? lost : DIS_ERR_INTERNAL;
+			break;
+		}
+		at = i;
+	}
+	if (err == DIS_OK)
+		err = s->be->commit(s->impl);
+	if (failed != NULL)
+		*failed = at;
+	if (err != DIS_OK)
+		fail_all(ops, n, err);
+	return err;
+}
+
+enum dis_err
 store_get_checkpoint(struct store *s, const struct checkpoint_key *key,
     long long *sequence, char **metadata)
 {

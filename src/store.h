@@ -157,6 +157,17 @@ enum dis_err	 store_check_writable(struct store *);
 
 /* ---- for dis-checkpoint-admin: whole-database reads and upkeep ---- */
 
+/*
+ * Applies the n ops in one transaction that commits only when every one of
+ * them is applied: the first refusal or failure rolls all of it back, and
+ * *failed (when not NULL) is its index (n when the commit itself failed).
+ * Returns DIS_OK once the transaction committed durably, else that op's
+ * result (its refusal, as store_apply's) or the batch's error; nothing is
+ * then changed. The ops and their strings stay the caller's.
+ */
+enum dis_err	 store_apply_all(struct store *, struct write_op **ops,
+		    size_t n, size_t *failed);
+
 /* One checkpoint with its whole key, as an operator sees it. */
 struct checkpoint_row {
 	const char	*app;

@@ -44,6 +44,8 @@ struct store_backend {
 			    enum dis_err *lost);
 	/* DIS_OK only when the transaction is durably committed. */
 	enum dis_err	 (*commit)(void *);
+	/* Undoes the open transaction, all of it. */
+	void		 (*rollback)(void *);
 	enum dis_err	 (*get_checkpoint)(void *, const struct checkpoint_key *,
 			    long long *sequence, char **metadata);
 	enum dis_err	 (*get_app)(void *, const char *project,

@@ -910,6 +910,15 @@ pg_commit(void *handle)
 	return err;
 }
 
+static void
+pg_rollback(void *handle)
+{
+	struct pg	*s = handle;
+
+	if (s->conn != NULL)
+		run_text(s, "ROLLBACK", "rollback");
+}
+
 /* ---- reads ------------------------------------------------------------- */
 
 static enum dis_err
@@ -1176,6 +1185,7 @@ const struct store_backend store_pg = {
 	.begin = pg_begin,
 	.apply = pg_apply,
 	.commit = pg_commit,
+	.rollback = pg_rollback,
 	.get_checkpoint = pg_get_checkpoint,
 	.get_app = pg_get_app,
 	.list_apps = pg_list_apps,

@@ -694,6 +694,15 @@ lite_commit(void *handle)
 	return DIS_ERR_UNAVAILABLE;
 }
 
+static void
+lite_rollback(void *handle)
+{
+	struct lite	*s = handle;
+
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		run(stmt(s, ST_ROLLBACK));
+}
+
 /* Reads of more than one statement see one snapshot. */
 static enum dis_err
 begin_read(struct lite *s)
@@ -1062,6 +1071,7 @@ const struct store_backend store_sqlite = {
 	.begin = lite_begin,
 	.apply = lite_apply,
 	.commit = lite_commit,
+	.rollback = lite_rollback,
 	.get_checkpoint = lite_get_checkpoint,
 	.get_app = lite_get_app,
 	.list_apps = lite_list_apps,

@@ -214,6 +214,93 @@ expect_eq "" "$OUT"
 ADMIN=$ADMIN_SAVED AS=
 chmod 755 "$TMP/ro"
 
+CONTEXT="export:"
+admin -d "$DB" export
+expect_rc 0
+cp "$TMP/admin.out" "$TMP/all.jsonl"
+expect_eq 7 "$(wc -l <"$TMP/all.jsonl")"
+expect_eq '{"kind":"checkpoint","project":"p1","app":"a1","stream":"s2","type":"LAST_READ","partition":0,"sequence":7,"metadata":"x y"}' "$(sed -n 4p "$TMP/all.jsonl")"
+admin -d "$DB" export -p p1 -a a2
+expect_rc 0; expect_eq 2 "$(printf '%s\n' "$OUT" | wc -l)"
+admin -d "$DB" export -p p1 -a nosuch
+expect_rc 1; expect_err_has 'has no app "nosuch"'
+admin -d "$DB" export -p nosuch
+expect_rc 1
+admin -d "$DB" export -a a1
+expect_rc 2
+
+CONTEXT="import:"
+# answers DB: what the service answers on every read endpoint.
+answers() {
+	local DB=$1 app stream part
+	for p in p1 p2; do
+		cgi GET "/v2/$p/apps?limit=100"; echo "$STATUS $BODY"
+		cgi GET "/v2/$p/apps?stream_name=s1"; echo "$STATUS $BODY"
+	done
+	for app in a1 a2; do
+		cgi GET "/v2/p1/apps/$app"; echo "$STATUS $BODY"
+		for stream in s1 s2; do
+			cgi GET "/v2/p1/apps/$app/streams/$stream?checkpoint_type=LAST_READ"
+			echo "$STATUS $BODY"
+			for part in 0 1 3; do
+				cgi GET "/v2/p1/checkpoints?app_name=$app&stream_name=$stream&partition_id=$part&checkpoint_type=LAST_READ"
+				echo "$STATUS $BODY"
+			done
+		done
+	done
+	cgi GET /v2/p2/apps/b1; echo "$STATUS $BODY"
+}
+admin -d "$TMP/new.db" import --dry-run "$TMP/all.jsonl"
+expect_rc 0
+expect_eq "import: 7 to change, 0 unchanged; dry run, nothing written" "$(printf '%s\n' "$OUT" | tail -1)"
+expect_eq "line 2: p1/a1 s1 LAST_READ partition 0: none -> 10" "$(printf '%s\n' "$OUT" | sed -n 2p)"
+expect_eq 0 "$(sqlite3 "$TMP/new.db" 'SELECT count(*) FROM apps')"
+admin -d "$TMP/new.db" import "$TMP/all.jsonl"
+expect_rc 0; expect_eq "import: 7 changed, 0 unchanged" "$(printf '%s\n' "$OUT" | tail -1)"
+answers "$DB" >"$TMP/answers.old"
+answers "$TMP/new.db" >"$TMP/answers.new"
+expect_eq 23 "$(grep -c '^200 ' "$TMP/answers.old")"
+expect_eq "$(cat "$TMP/answers.old")" "$(cat "$TMP/answers.new")"
+admin -d "$TMP/new.db" export
+expect_eq "$(cat "$TMP/all.jsonl")" "$OUT"
+# Again: nothing to change, nothing changed.
+before=$(sqlite3 "$TMP/new.db" 'SELECT * FROM checkpoints ORDER BY 1,2,3,4,5')
+admin -d "$TMP/new.db" import "$TMP/all.jsonl"
+expect_rc 0; expect_eq "import: 0 changed, 7 unchanged" "$OUT"
+expect_eq "$before" "$(sqlite3 "$TMP/new.db" 'SELECT * FROM checkpoints ORDER BY 1,2,3,4,5')"
+# A changed value is found and said; the rest stays.
+sed 's/"sequence":12345/"sequence":12000/' "$TMP/all.jsonl" >"$TMP/changed.jsonl"
+admin -d "$TMP/new.db" import --dry-run "$TMP/changed.jsonl"
+expect_eq "line 3: p1/a1 s1 LAST_READ partition 1: 12345 -> 12000" "$(printf '%s\n' "$OUT" | head -1)"
+admin -d "$TMP/new.db" import "$TMP/changed.jsonl"
+expect_rc 0; expect_eq 12000 "$(sqlite3 "$TMP/new.db" "SELECT sequence FROM checkpoints WHERE partition = 1")"
+# A malformed line anywhere: reported with its number, nothing imported.
+before=$(sqlite3 "$TMP/new.db" .dump)
+for bad in '{"kind":"checkpoint","project":"p1"' \
+    '{"kind":"checkpoint","project":"p1","app":"a1","stream":"s1","type":"LAST_READ","partition":0,"sequence":-5,"metadata":""}' \
+    '{"kind":"checkpoint","project":"p1","app":"a1","stream":"s1","type":"LAST_READ","partition":0,"sequence":"5","metadata":""}' \
+    '{"kind":"checkpoint","project":"p1","app":"a1","stream":"s1","type":"LAST_READ","partition":0,"sequence":5,"metadata":"","extra":1}' \
+    '{"kind":"checkpoint","project":"p1","app":"a1","stream":"bad stream!","type":"LAST_READ","partition":0,"sequence":5,"metadata":""}' \
+    '{"kind":"checkpoint","project":"p1","app":"a1","stream":"s1","type":"LAST_READ","partition":0,"sequence":5,"metadata":"","sequence":6}' \
+    '{"kind":"stream"}' '[1]' 'not json'; do
+	{ sed 's/"sequence":12000/"sequence":1/' "$TMP/changed.jsonl" | head -4
+	  printf '%s\n' "$bad"; tail -3 "$TMP/all.jsonl"; } >"$TMP/bad.jsonl"
+	admin -d "$TMP/new.db" import "$TMP/bad.jsonl"
+	CONTEXT="import: '$bad':" expect_rc 1
+	CONTEXT="import: '$bad':" expect_err_has "$TMP/bad.jsonl:5:"
+done
+# Well-formed but refused by the store (no such app): the lines before it
+# are undone too.
+{ sed 's/"sequence":12000/"sequence":1/' "$TMP/changed.jsonl"
+  printf '%s\n' '{"kind":"checkpoint","project":"p1","app":"gone","stream":"s1","type":"LAST_READ","partition":0,"sequence":5,"metadata":""}'; } >"$TMP/bad.jsonl"
+admin -d "$TMP/new.db" import "$TMP/bad.jsonl"
+expect_rc 1; expect_err_has "$TMP/bad.jsonl:8: project \"p1\" has no app \"gone\"; nothing imported"
+expect_eq "$before" "$(sqlite3 "$TMP/new.db" .dump)"
+admin -d "$TMP/new.db" import "$TMP/nosuch.jsonl"
+expect_rc 1; expect_err_has "$TMP/nosuch.jsonl"
+admin -d "$TMP/new.db" import
+expect_rc 2
+
 # --- Under load: writers through lighttpd while the command reads, checks
 # and backs up. Each writer owns a partition and writes 1..N with metadata
 # naming its sequence, so a torn row shows, and the last 201 is known.
