@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,12 @@ struct args {
 	const char	*file;
 	bool		 json;
 	bool		 dry_run;
+	bool		 execute;
+	const char	*type;		/* checkpoint type; LAST_READ */
+	int		 reset_modes;	/* how many of the modes were given */
+	enum { TO_SEQUENCE, SHIFT_BY, TO_EARLIEST, FROM_FILE } reset;
+	long long	 number;	/* of --to-sequence or --shift-by */
+	const char	*partitions;	/* --partitions LIST, as given */
 	int		 app_quota;	/* the service's rules, for import */
 	int		 stream_limit;
 };
@@ -891,6 +898,286 @@ run_import(struct store *st, const struct args *a)
 	return rc;
 }
 
+/* ---- reset ----------------------------------------------------------- */
+
+/* One partition's move. */
+struct move {
+	long long	 partition;
+	long long	 old;		/* -1: holds none */
+	long long	 new;		/* -1: dropped */
+	char		*metadata;	/* kept from the old row */
+};
+
+struct moves {
+	struct move	*v;
+	size_t		 n;
+};
+
+static struct move *
+move_of(struct moves *m, long long partition)
+{
+	struct move	*grown;
+	size_t		 i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].partition == partition)
+			return &m->v[i];
+	if ((grown = realloc(m->v, (m->n + 1) * sizeof(*grown))) == NULL)
+		return NULL;
+	m->v = grown;
+	grown[m->n].partition = partition;
+	grown[m->n].old = grown[m->n].new = -1;
+	grown[m->n].metadata = NULL;
+	return &grown[m->n++];
+}
+
+struct reset_read {
+	struct moves	*m;
+	const char	*type;
+};
+
+static int
+reset_row(void *arg, const struct checkpoint_row *r)
+{
+	struct reset_read	*rr = arg;
+	struct move		*mv;
+
+	if (strcmp(r->type, rr->type) != 0)
+		return 0;
+	if ((mv = move_of(rr->m, r->partition)) == NULL ||
+	    (mv->metadata = strdup(r->metadata)) == NULL)
+		return -1;
+	mv->old = r->sequence;
+	return 0;
+}
+
+/* A number the API takes as a partition; false when it is not one. */
+static bool
+parse_partition(const char *text, long long *out)
+{
+	char	 err[128], *end;
+
+	if (!api_valid(FIELD_PARTITION, text, err, sizeof(err)))
+		return false;
+	*out = strtoll(text, &end, 10);
+	return *end == '\0';
+}
+
+/* The wanted partitions: --partitions N,M,A-B; false on a bad one. */
+static bool
+want_partitions(const char *list, struct moves *want)
+{
+	char		*copy, *tok, *dash, *save;
+	long long	 lo, hi, p;
+	bool		 ok = true;
+
+	if ((copy = strdup(list)) == NULL)
+		return false;
+	for (tok = strtok_r(copy, ",", &save); ok && tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((dash = strchr(tok, '-')) != NULL)
+			*dash = '\0';
+		ok = parse_partition(tok, &lo) && (dash == NULL ?
+		    (hi = lo, true) : parse_partition(dash + 1, &hi)) &&
+		    hi >= lo && hi - lo < 100000;
+		for (p = lo; ok && p <= hi; p++)
+			ok = move_of(want, p) != NULL;
+	}
+	free(copy);
+	return ok && want->n > 0;
+}
+
+/* --from-file: "partition,sequence" lines; the first bad one named. */
+static bool
+read_csv(const char *path, struct moves *want)
+{
+	char		*buf = NULL, *comma, err[128];
+	size_t		 cap = 0, lineno = 0;
+	ssize_t		 len;
+	long long	 part, seq;
+	struct move	*mv;
+	FILE		*f;
+	bool		 ok = true;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		complain("reset: %s: %s", path, strerror(errno));
+		return false;
+	}
+	while (ok && (len = getline(&buf, &cap, f)) != -1) {
+		lineno++;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (*buf == '\0')
+			continue;
+		if ((comma = strchr(buf, ',')) == NULL) {
+			complain("reset: %s:%zu: expected partition,sequence",
+			    path, lineno);
+			ok = false;
+			break;
+		}
+		*comma = '\0';
+		if (!parse_partition(buf, &part) ||
+		    !api_valid(FIELD_SEQUENCE, comma + 1, err, sizeof(err))) {
+			complain("reset: %s:%zu: \"%s,%s\": not a partition "
+			    "and a sequence number", path, lineno, buf,
+			    comma + 1);
+			ok = false;
+		} else if ((mv = move_of(want, part)) == NULL)
+			ok = false;
+		else if (mv->new != -1) {
+			complain("reset: %s:%zu: partition %lld again", path,
+			    lineno, part);
+			ok = false;
+		} else
+			mv->new = seq = strtoll(comma + 1, NULL, 10);
+	}
+	free(buf);
+	fclose(f);
+	if (ok && want->n == 0) {
+		complain("reset: %s: no partitions", path);
+		ok = false;
+	}
+	return ok;
+}
+
+static void
+moves_free(struct moves *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->v[i].metadata);
+	free(m->v);
+}
+
+/* Each move's new value by the mode; false (said) when one cannot move. */
+static bool
+plan(const struct args *a, struct moves *m)
+{
+	struct move	*mv;
+	size_t		 i;
+
+	for (i = 0; i < m->n; i++) {
+		mv = &m->v[i];
+		switch (a->reset) {
+		case TO_SEQUENCE:
+			mv->new = a->number;
+			break;
+		case SHIFT_BY:
+			if (mv->old < 0) {
+				complain("reset: partition %lld holds no "
+				    "checkpoint to shift", mv->partition);
+				return false;
+			}
+			if ((a->number < 0 && mv->old + a->number < 0) ||
+			    (a->number > 0 && mv->old > INT64_MAX - a->number)) {
+				complain("reset: partition %lld: %lld shifted "
+				    "by %lld is out of range", mv->partition,
+				    mv->old, a->number);
+				return false;
+			}
+			mv->new = mv->old + a->number;
+			break;
+		case TO_EARLIEST:
+			mv->new = -1;
+			break;
+		case FROM_FILE:	/* read with the file */
+			break;
+		}
+	}
+	return true;
+}
+
+static int
+run_reset(struct store *st, const struct args *a)
+{
+	struct moves		 have = { NULL, 0 }, want = { NULL, 0 };
+	struct moves		*m = &have;
+	struct reset_read	 rr = { &have, a->type };
+	struct write_op		*ops = NULL, **opp = NULL;
+	struct move		*mv, *h;
+	enum dis_err		 err;
+	size_t			 i, n = 0;
+	int			 rc = EXIT_ERROR;
+
+	if (a->reset == FROM_FILE && !read_csv(a->file, &want))
+		goto out;
+	if (a->partitions != NULL && !want_partitions(a->partitions, &want)) {
+		complain("reset: --partitions %s: not a list of partitions",
+		    a->partitions);
+		goto out;
+	}
+	if ((err = store_list_checkpoints(st, a->project, a->app, a->stream,
+	    reset_row, &rr)) != DIS_OK) {
+		rc = store_failed(err, "reset", a);
+		goto out;
+	}
+	/* Named partitions: their current values, or none. */
+	if (want.n > 0) {
+		for (i = 0; i < want.n; i++) {
+			mv = &want.v[i];
+			if ((h = move_of(&have, mv->partition)) == NULL)
+				goto out;
+			mv->old = h->old;
+			mv->metadata = h->metadata;
+			h->metadata = NULL;
+		}
+		m = &want;
+	}
+	if (m->n == 0) {
+		complain("reset: %s/%s stream %s holds no %s checkpoints",
+		    a->project, a->app, a->stream, a->type);
+		goto out;
+	}
+	if (!plan(a, m))
+		goto out;
+	if ((ops = calloc(m->n, sizeof(*ops))) == NULL ||
+	    (opp = calloc(m->n, sizeof(*opp))) == NULL)
+		goto out;
+	printf("%-10s  %-20s  %s\n", "PARTITION", "OLD", "NEW");
+	for (i = 0; i < m->n; i++) {
+		mv = &m->v[i];
+		printf("%-10lld  ", mv->partition);
+		if (mv->old < 0)
+			printf("%-20s  ", "none");
+		else
+			printf("%-20lld  ", mv->old);
+		if (mv->new < 0)
+			printf("none\n");
+		else
+			printf("%lld\n", mv->new);
+		if (mv->old == mv->new)
+			continue;
+		ops[n].kind = mv->new < 0 ? WRITE_DELETE_CHECKPOINTS :
+		    WRITE_COMMIT_CHECKPOINT;
+		ops[n].key.project = a->project;
+		ops[n].key.app = a->app;
+		ops[n].key.stream = a->stream;
+		ops[n].key.type = a->type;
+		ops[n].key.partition = mv->partition;
+		ops[n].sequence = mv->new;
+		ops[n].metadata = mv->metadata != NULL ? mv->metadata : "";
+		opp[n] = &ops[n];
+		n++;
+	}
+	if (!a->execute) {
+		printf("reset: %zu to change; dry run, nothing written (add "
+		    "--execute to apply)\n", n);
+		rc = EXIT_DONE;
+	} else if (n > 0 &&
+	    (err = store_apply_all(st, opp, n, NULL)) != DIS_OK)
+		rc = store_failed(err, "reset", a);
+	else {
+		printf("reset: %zu changed in one transaction\n", n);
+		rc = EXIT_DONE;
+	}
+out:
+	free(ops);
+	free(opp);
+	moves_free(&have);
+	moves_free(&want);
+	return rc;
+}
+
 /* ---- the command line ------------------------------------------------- */
 
 static const struct option opts_apps[] = {
@@ -918,6 +1205,19 @@ static const struct option opts_import[] = {
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ NULL, 0, NULL, 0 }
 };
+static const struct option opts_reset[] = {
+	{ "project", required_argument, NULL, 'p' },
+	{ "app", required_argument, NULL, 'a' },
+	{ "stream", required_argument, NULL, 's' },
+	{ "type", required_argument, NULL, 't' },
+	{ "to-sequence", required_argument, NULL, 'T' },
+	{ "shift-by", required_argument, NULL, 'B' },
+	{ "to-earliest", no_argument, NULL, 'E' },
+	{ "from-file", required_argument, NULL, 'F' },
+	{ "partitions", required_argument, NULL, 'P' },
+	{ "execute", no_argument, NULL, 'x' },
+	{ NULL, 0, NULL, 0 }
+};
 static const struct option opts_none[] = {
 	{ NULL, 0, NULL, 0 }
 };
@@ -933,6 +1233,10 @@ static const struct command commands[] = {
 	    run_export, false },
 	{ "import", "import [--dry-run] file", "n", opts_import, "", 1,
 	    run_import, true },
+	{ "reset", "reset -p project -a app -s stream [-t type]\n"
+	    "          (--to-sequence N | --shift-by N | --to-earliest |\n"
+	    "           --from-file csv) [--partitions list] [--execute]",
+	    "p:a:s:t:", opts_reset, "pasm", 0, run_reset, false },
 	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, false }
 };
 
@@ -987,6 +1291,7 @@ parse_command(const struct command *c, int argc, char **argv,
 {
 	char		 shortopts[32];
 	const char	*r;
+	char		*end;
 	int		 ch;
 
 	snprintf(shortopts, sizeof(shortopts), "+:%s", c->shortopts);
@@ -1010,6 +1315,39 @@ parse_command(const struct command *c, int argc, char **argv,
 		case 'n':
 			a->dry_run = true;
 			break;
+		case 't':
+			a->type = optarg;
+			break;
+		case 'T':
+		case 'B':
+			a->reset = ch == 'T' ? TO_SEQUENCE : SHIFT_BY;
+			a->reset_modes++;
+			errno = 0;
+			a->number = strtoll(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    (ch == 'T' && a->number < 0)) {
+				complain("%s: %s: \"%s\" is not %s", c->name,
+				    ch == 'T' ? "--to-sequence" : "--shift-by",
+				    optarg, ch == 'T' ?
+				    "a sequence number" : "a whole number");
+				return bad_option(c, NULL);
+			}
+			break;
+		case 'E':
+			a->reset = TO_EARLIEST;
+			a->reset_modes++;
+			break;
+		case 'F':
+			a->reset = FROM_FILE;
+			a->reset_modes++;
+			a->file = optarg;
+			break;
+		case 'P':
+			a->partitions = optarg;
+			break;
+		case 'x':
+			a->execute = true;
+			break;
 		case ':':
 			complain("%s: %s needs a value", c->name,
 			    argv[optind - 1]);
@@ -1020,10 +1358,23 @@ parse_command(const struct command *c, int argc, char **argv,
 			return bad_option(c, argv[optind - 1]);
 		}
 	for (r = c->required; *r != '\0'; r++)
-		if (*r == 'p' && a->project == NULL) {
-			complain("%s: -p project is required", c->name);
+		if ((*r == 'p' && a->project == NULL) ||
+		    (*r == 'a' && a->app == NULL) ||
+		    (*r == 's' && a->stream == NULL)) {
+			complain("%s: -%c is required", c->name, *r);
+			return bad_option(c, NULL);
+		} else if (*r == 'm' && a->reset_modes != 1) {
+			complain("%s: give one of --to-sequence, --shift-by, "
+			    "--to-earliest, --from-file", c->name);
 			return bad_option(c, NULL);
 		}
+	if (a->reset == FROM_FILE && a->partitions != NULL) {
+		complain("%s: --from-file names its partitions; no "
+		    "--partitions with it", c->name);
+		return bad_option(c, NULL);
+	}
+	if (a->type == NULL)
+		a->type = "LAST_READ";
 	if (a->app != NULL && a->project == NULL) {
 		complain("%s: -a app needs -p project", c->name);
 		return bad_option(c, NULL);

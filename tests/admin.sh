@@ -301,6 +301,63 @@ expect_rc 1; expect_err_has "$TMP/nosuch.jsonl"
 admin -d "$TMP/new.db" import
 expect_rc 2
 
+CONTEXT="reset:"
+DB=$TMP/new.db
+seqs() { sqlite3 "$DB" "SELECT group_concat(partition || '=' || sequence, ' ') FROM (SELECT * FROM checkpoints WHERE project = 'p1' AND app = 'a1' AND stream = 's1' ORDER BY partition)"; }
+admin -d "$DB" import "$TMP/all.jsonl" >/dev/null
+expect_eq "0=10 1=12345" "$(seqs)"
+# A dry run by default: old and new per partition, nothing written.
+admin -d "$DB" reset -p p1 -a a1 -s s1 --shift-by -5
+expect_rc 0
+expect_eq "0 10 5|1 12345 12340" "$(printf '%s\n' "$OUT" | awk 'NR > 1 && NF == 3 { printf "%s%s %s %s", s, $1, $2, $3; s = "|" }')"
+expect_eq "0=10 1=12345" "$(seqs)"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --shift-by=-5 --execute
+expect_rc 0; expect_eq "0=5 1=12340" "$(seqs)"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --shift-by 10 --execute
+expect_eq "0=15 1=12350" "$(seqs)"
+# Metadata stays with its partition.
+expect_eq m0 "$(sqlite3 "$DB" "SELECT metadata FROM checkpoints WHERE app = 'a1' AND stream = 's1' AND partition = 0")"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --to-sequence 3 --partitions 0,2-3 --execute
+expect_rc 0; expect_eq "0=3 1=12350 2=3 3=3" "$(seqs)"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --to-earliest --partitions 2,3 --execute
+expect_rc 0; expect_eq "0=3 1=12350" "$(seqs)"
+printf '0,100\n1,200\n' >"$TMP/reset.csv"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --from-file "$TMP/reset.csv" --execute
+expect_rc 0; expect_eq "0=100 1=200" "$(seqs)"
+# Refused whole, nothing written: one partition would go negative, or
+# holds nothing to shift; a bad CSV line; an unknown app or stream.
+admin -d "$DB" reset -p p1 -a a1 -s s1 --shift-by -150 --execute
+expect_rc 1; expect_err_has "partition 0: 100 shifted by -150 is out of range"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --shift-by 1 --partitions 0,7 --execute
+expect_rc 1; expect_err_has "partition 7 holds no checkpoint"
+printf '0,1\n1,x\n' >"$TMP/reset-bad.csv"
+admin -d "$DB" reset -p p1 -a a1 -s s1 --from-file "$TMP/reset-bad.csv" --execute
+expect_rc 1; expect_err_has "$TMP/reset-bad.csv:2:"
+admin -d "$DB" reset -p p1 -a nosuch -s s1 --to-sequence 1 --execute
+expect_rc 1; expect_err_has 'has no app "nosuch"'
+admin -d "$DB" reset -p p1 -a a1 -s nosuch --shift-by 1 --execute
+expect_rc 1; expect_err_has "holds no LAST_READ checkpoints"
+expect_eq "0=100 1=200" "$(seqs)"
+# Usage: no mode, two modes, bad numbers, a bad list; exit 2, no change.
+for args in "" "--to-sequence 1 --to-earliest" "--to-sequence x" \
+    "--to-sequence -1" "--shift-by 1.5" "--shift-by" "--to-sequence 1 --partitions a" \
+    "--to-sequence 99999999999999999999" "--from-file $TMP/reset.csv --partitions 1" \
+    "--to-sequnce 1"; do
+	# shellcheck disable=SC2086
+	admin -d "$DB" reset -p p1 -a a1 -s s1 $args --execute
+	if [ "$args" = "--to-sequence 1 --partitions a" ]; then
+		CONTEXT="reset '$args':" expect_rc 1
+	else
+		CONTEXT="reset '$args':" expect_rc 2
+	fi
+done
+admin -d "$DB" reset -p p1 -a a1 -s s1 --to-sequnce 1
+expect_err_has "did you mean --to-sequence?"
+admin -d "$DB" reset -p p1 -a a1 --to-sequence 1
+expect_rc 2
+expect_eq "0=100 1=200" "$(seqs)"
+DB=$TMP/checkpoints.db
+
 # --- Under load: writers through lighttpd while the command reads, checks
 # and backs up. Each writer owns a partition and writes 1..N with metadata
 # naming its sequence, so a torn row shows, and the last 201 is known.
@@ -317,6 +374,12 @@ run_lighttpd || { cat "$TMP/lighttpd-error.log" >&2; finish; }
 URL=http://127.0.0.1:$PORT
 http POST "$URL/v2/p1/apps" '{"app_name":"load"}'
 expect_status 201
+# Stream r: eight partitions a reset moves together, while readers check
+# that they never see some moved and some not.
+for p in $(seq 0 7); do
+	http POST "$URL/v2/p1/checkpoints" "{\"app_name\":\"load\",\"stream_name\":\"r\",\"partition_id\":\"$p\",\"sequence_number\":\"100\",\"checkpoint_type\":\"LAST_READ\"}"
+	expect_status 201
+done
 WRITERS=4 WRITES=150
 writer() { # PARTITION: writes 1..WRITES, logs each acknowledged sequence
 	local n code
@@ -341,7 +404,7 @@ for _ in $(seq 500); do
 done
 backups=0
 while kill -0 $pids 2>/dev/null; do
-	admin -d "$DB" checkpoints -p p1 -a load --json
+	admin -d "$DB" checkpoints -p p1 -a load -s s --json
 	[ "$RC" = 0 ] || fail "$CONTEXT checkpoints exited $RC: $ERR"
 	expect_out_json 'all(c["metadata"] == "seq-%d" % c["sequence"] for c in j)'
 	admin -d "$DB" check --json
@@ -349,12 +412,18 @@ while kill -0 $pids 2>/dev/null; do
 	admin -d "$DB" backup "$TMP/live.$backups.db"
 	[ "$RC" = 0 ] || fail "$CONTEXT backup exited $RC: $ERR"
 	backups=$((backups + 1))
+	admin -d "$DB" reset -p p1 -a load -s r --shift-by 5 --execute
+	[ "$RC" = 0 ] || fail "$CONTEXT reset exited $RC: $ERR"
+	resets=$((${resets:-0} + 1))
+	admin -d "$DB" checkpoints -p p1 -a load -s r --json
+	expect_out_json 'len(j) == 8 and len(set(c["sequence"] for c in j)) == 1'
 done
 wait $pids
+echo "under load: $backups backups and $resets resets beside $((WRITERS * WRITES)) writes"
 [ $backups -ge 2 ] && pass || fail "$CONTEXT only $backups backups during the load"
 for b in $(seq 0 $((backups - 1))); do
 	expect_eq ok "$(sqlite3 "$TMP/live.$b.db" 'PRAGMA integrity_check')"
-	expect_eq 0 "$(sqlite3 "$TMP/live.$b.db" "SELECT count(*) FROM checkpoints WHERE metadata <> 'seq-' || sequence")"
+	expect_eq 0 "$(sqlite3 "$TMP/live.$b.db" "SELECT count(*) FROM checkpoints WHERE stream = 's' AND metadata <> 'seq-' || sequence")"
 done
 # Sequences only grow: each copy is at or before the next one.
 for b in $(seq 1 $((backups - 1))); do
@@ -362,9 +431,15 @@ for b in $(seq 1 $((backups - 1))); do
 	    SELECT count(*) FROM checkpoints c JOIN prev.checkpoints p USING (project, app, stream, type, partition)
 	    WHERE c.sequence < p.sequence")"
 done
+# Every reset whole, in every backup and at the end.
+for b in $(seq 0 $((backups - 1))); do
+	expect_eq 1 "$(sqlite3 "$TMP/live.$b.db" "SELECT count(DISTINCT sequence) FROM checkpoints WHERE stream = 'r'")"
+done
+admin -d "$DB" checkpoints -p p1 -a load -s r --json
+expect_out_json "[c['sequence'] for c in j] == [100 + 5 * $resets] * 8"
 for p in $(seq 0 $((WRITERS - 1))); do
 	expect_eq $WRITES "$(wc -l <"$TMP/acked.$p")"
-	admin -d "$DB" checkpoints -p p1 -a load --json
+	admin -d "$DB" checkpoints -p p1 -a load -s s --json
 	expect_out_json "[c['sequence'] for c in j if c['partition'] == $p] == [$WRITES]"
 done
 kill "$LIGHTTPD_PID"
