@@ -8,10 +8,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "addrlist.h"
 #include "conf.h"
@@ -20,6 +22,10 @@
 #ifndef DEFAULT_CREDENTIALS
 #define DEFAULT_CREDENTIALS "/etc/dis-checkpoint.credentials"
 #endif
+#ifndef SYSCONF_FILE
+#define SYSCONF_FILE "/etc/dis-checkpoint.conf"
+#endif
+#define CONF_NAME "dis-checkpoint.conf"
 #ifndef DEFAULT_DATABASE
 #define DEFAULT_DATABASE "/var/lib/dis-checkpoint/dis-checkpoint.db"
 #endif
@@ -348,4 +354,39 @@ conf_free(struct dis_config *c)
 	free(c->metrics_allow);
 	free(c->metrics_token);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+conf_system_file(void)
+{
+	return SYSCONF_FILE;
+}
+
+static bool
+readable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The file beside the binary serves shared hosts whose environment is stripped. */
+char *
+conf_find_file(const char *flag)
+{
+	char	 exe[PATH_MAX], *slash;
+	ssize_t	 n;
+
+	if (flag != NULL)
+		return strdup(flag);
+	if (getenv(CONF_ENV_PREFIX "CONFIG") != NULL)
+		return strdup(getenv(CONF_ENV_PREFIX "CONFIG"));
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - sizeof(CONF_NAME) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			strcpy(slash + 1, CONF_NAME);
+			if (readable(exe))
+				return strdup(exe);
+		}
+	}
+	return readable(SYSCONF_FILE) ? strdup(SYSCONF_FILE) : NULL;
 }

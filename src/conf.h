@@ -62,5 +62,14 @@ int	 conf_load_env(struct dis_config *, char *err, size_t errlen);
 /* The word that sets an auth mode ("none", "token", ...); static. */
 const char *conf_auth_name(enum auth_mode);
 void	 conf_free(struct dis_config *);
+/*
+ * The configuration file to read, as every program of the package finds
+ * it: flag (-c) if not NULL, else $DIS_CHECKPOINT_CONFIG, else
+ * dis-checkpoint.conf beside the running binary, else the system file if
+ * readable; NULL for none. The caller frees the string.
+ */
+char	*conf_find_file(const char *flag);
+/* The system configuration file's path; static. */
+const char *conf_system_file(void);
 
 #endif

@@ -29,11 +29,6 @@
 #include "peer.h"
 #include "server.h"
 
-#ifndef SYSCONF_FILE
-#define SYSCONF_FILE "/etc/dis-checkpoint.conf"
-#endif
-#define CONF_NAME "dis-checkpoint.conf"
-
 /* What the socket lookups return instead of a descriptor. */
 #define NO_SOCKET	(-1)	/* none given: serve CGI */
 #define SOCKET_ERROR	(-2)
@@ -59,36 +54,7 @@ usage(FILE *f)
 	    "Without -s it serves FastCGI when fd 0 is a listening socket or\n"
 	    "systemd passed one (LISTEN_FDS), and one CGI request otherwise.\n"
 	    "Settings: defaults, then %s, then DIS_CHECKPOINT_* variables,\n"
-	    "then flags. See dis-checkpoint(8).\n", SYSCONF_FILE);
-}
-
-static bool
-readable(const char *path)
-{
-	return access(path, R_OK) == 0;
-}
-
-/* The file beside the binary serves shared hosts whose environment is stripped. */
-static char *
-config_path(const char *flag)
-{
-	char	 exe[PATH_MAX], *slash;
-	ssize_t	 n;
-
-	if (flag != NULL)
-		return strdup(flag);
-	if (getenv(CONF_ENV_PREFIX "CONFIG") != NULL)
-		return strdup(getenv(CONF_ENV_PREFIX "CONFIG"));
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - sizeof(CONF_NAME) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			strcpy(slash + 1, CONF_NAME);
-			if (readable(exe))
-				return strdup(exe);
-		}
-	}
-	return readable(SYSCONF_FILE) ? strdup(SYSCONF_FILE) : NULL;
+	    "then flags. See dis-checkpoint(8).\n", conf_system_file());
 }
 
 static int
@@ -387,7 +353,7 @@ main(int argc, char *argv[])
 	}
 	if (conf_init(&cfg) == -1)
 		return 1;
-	path = config_path(config_flag);
+	path = conf_find_file(config_flag);
 	if (path != NULL && conf_load_file(&cfg, path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "dis-checkpoint: %s\n", err);
 		return 1;

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_backend.h"
 
@@ -113,6 +114,40 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 }
 
 enum dis_err
+store_apply_all(struct store *s, struct write_op **ops, size_t n,
+    size_t *failed)
+{
+	enum dis_err	 err, lost = DIS_OK;
+	size_t		 i, at = n;
+
+	for (i = 0; i < n; i++)
+		ops[i]->result = DIS_OK;
+	err = s->be->begin(s->impl);
+	for (i = 0; err == DIS_OK && i < n; i++) {
+		switch (s->be->apply(s->impl, ops[i], &lost)) {
+		case OP_APPLIED:
+			continue;
+		case OP_REFUSED:
+		case OP_FAILED:
+			err = ops[i]->result;
+			s->be->rollback(s->impl);
+			break;
+		case OP_BATCH_LOST:	/* rolled back already */
+			err = lost != DIS_OK ? lost : DIS_ERR_INTERNAL;
+			break;
+		}
+		at = i;
+	}
+	if (err == DIS_OK)
+		err = s->be->commit(s->impl);
+	if (failed != NULL)
+		*failed = at;
+	if (err != DIS_OK)
+		fail_all(ops, n, err);
+	return err;
+}
+
+enum dis_err
 store_get_checkpoint(struct store *s, const struct checkpoint_key *key,
     long long *sequence, char **metadata)
 {
@@ -146,6 +181,43 @@ enum dis_err
 store_check_writable(struct store *s)
 {
 	return s->be->check_writable(s->impl);
+}
+
+enum dis_err
+store_list_projects(struct store *s, store_name_fn *fn, void *arg)
+{
+	return s->be->list_projects(s->impl, fn, arg);
+}
+
+enum dis_err
+store_list_checkpoints(struct store *s, const char *project, const char *app,
+    const char *stream, store_row_fn *fn, void *arg)
+{
+	return s->be->list_checkpoints(s->impl, project, app, stream, fn, arg);
+}
+
+enum dis_err
+store_check(struct store *s, struct store_report *report)
+{
+	memset(report, 0, sizeof(*report));
+	return s->be->check(s->impl, report);
+}
+
+enum dis_err
+store_backup(struct store *s, const char *path, char *err, size_t errlen)
+{
+	if (errlen > 0)
+		*err = '\0';
+	return s->be->backup(s->impl, path, err, errlen);
+}
+
+long long
+store_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int

@@ -24,6 +24,9 @@ struct store_options {
 					   SQLite only */
 	int		 busy_timeout_ms;	/* the longest wait for a lock
 						   or the server, then 503 */
+	bool		 must_exist;	/* SQLite: fail rather than create
+					   a missing file (the admin
+					   command) */
 };
 
 /* Names one checkpoint, or with partition -1 every partition of a stream. */
@@ -151,5 +154,77 @@ enum dis_err	 store_partition_states(struct store *,
  * /health); writes nothing.
  */
 enum dis_err	 store_check_writable(struct store *);
+
+/* ---- for dis-checkpoint-admin: whole-database reads and upkeep ---- */
+
+/*
+ * Applies the n ops in one transaction that commits only when every one of
+ * them is applied: the first refusal or failure rolls all of it back, and
+ * *failed (when not NULL) is its index (n when the commit itself failed).
+ * Returns DIS_OK once the transaction committed durably, else that op's
+ * result (its refusal, as store_apply's) or the batch's error; nothing is
+ * then changed. The ops and their strings stay the caller's.
+ */
+enum dis_err	 store_apply_all(struct store *, struct write_op **ops,
+		    size_t n, size_t *failed);
+
+/* One checkpoint with its whole key, as an operator sees it. */
+struct checkpoint_row {
+	const char	*app;
+	const char	*stream;
+	const char	*type;
+	long long	 partition;
+	long long	 sequence;
+	const char	*metadata;
+	long long	 changed_ms;	/* wall clock of its last write, ms
+					   since 1970; 0 when written before
+					   the store kept it */
+};
+
+/* Visitors as above: arguments live only for the call, 0 goes on. */
+typedef int store_name_fn(void *arg, const char *name);
+typedef int store_row_fn(void *arg, const struct checkpoint_row *);
+
+/* Calls fn once per project holding an app, in byte order; one snapshot. */
+enum dis_err	 store_list_projects(struct store *, store_name_fn *fn,
+		    void *arg);
+
+/*
+ * Calls fn for every checkpoint of project, in key order (app, stream,
+ * type, partition), only app's and stream's when they are not NULL; one
+ * snapshot. DIS_ERR_APP_NOT_FOUND (fn not called) when app is given and
+ * does not exist.
+ */
+enum dis_err	 store_list_checkpoints(struct store *, const char *project,
+		    const char *app, const char *stream, store_row_fn *fn,
+		    void *arg);
+
+/* What store_check found. */
+struct store_report {
+	char		 integrity[256];	/* "ok", or the first problem
+						   the database reports */
+	int		 schema_version;
+	long long	 projects;
+	long long	 apps;
+	long long	 checkpoints;
+	long long	 orphans;	/* checkpoints of no existing app */
+};
+
+/*
+ * Fills *report from one snapshot: the database's own integrity check
+ * (SQLite: PRAGMA integrity_check; PostgreSQL checks its pages itself and
+ * says "ok"), the schema version and the counts. Writes nothing.
+ */
+enum dis_err	 store_check(struct store *, struct store_report *report);
+
+/*
+ * Writes a consistent copy of the whole database to path, a new file,
+ * while writers go on, and checks the copy's integrity. DIS_ERR_INVALID
+ * with why in err (errlen bytes) when it cannot: the file exists, the
+ * copy is damaged, or the backend is backed up with its own tools
+ * (PostgreSQL: pg_dump); other errors as the reads'.
+ */
+enum dis_err	 store_backup(struct store *, const char *path, char *err,
+		    size_t errlen);
 
 #endif

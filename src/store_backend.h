@@ -44,6 +44,8 @@ struct store_backend {
 			    enum dis_err *lost);
 	/* DIS_OK only when the transaction is durably committed. */
 	enum dis_err	 (*commit)(void *);
+	/* Undoes the open transaction, all of it. */
+	void		 (*rollback)(void *);
 	enum dis_err	 (*get_checkpoint)(void *, const struct checkpoint_key *,
 			    long long *sequence, char **metadata);
 	enum dis_err	 (*get_app)(void *, const char *project,
@@ -56,7 +58,17 @@ struct store_backend {
 			    const struct checkpoint_key *, int limit,
 			    store_state_fn *, void *, bool *has_more);
 	enum dis_err	 (*check_writable)(void *);
+	enum dis_err	 (*list_projects)(void *, store_name_fn *, void *);
+	enum dis_err	 (*list_checkpoints)(void *, const char *project,
+			    const char *app, const char *stream,
+			    store_row_fn *, void *);
+	enum dis_err	 (*check)(void *, struct store_report *);
+	enum dis_err	 (*backup)(void *, const char *path, char *err,
+			    size_t errlen);
 };
+
+/* The wall clock a write records as its checkpoint's last change, in ms. */
+long long	 store_wall_ms(void);
 
 /* The backends, one file each. */
 extern const struct store_backend store_sqlite;

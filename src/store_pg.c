@@ -39,7 +39,7 @@
 #include "log.h"
 #include "store_backend.h"
 
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2
 
 /* Any constant: the key of the advisory lock the schema changes under. */
 #define MIGRATION_LOCK	"7365303143484b50"
@@ -69,7 +69,15 @@ static const char *const schema_v1[] = {
 	NULL
 };
 
-static const char *const *const migrations[SCHEMA_VERSION] = { schema_v1 };
+/* Each checkpoint's last change, for the admin command (0: before v2). */
+static const char *const schema_v2[] = {
+	"ALTER TABLE checkpoints ADD COLUMN changed bigint NOT NULL DEFAULT 0",
+	"INSERT INTO schema_versions (version) VALUES (2)",
+	NULL
+};
+
+static const char *const *const migrations[SCHEMA_VERSION] = { schema_v1,
+    schema_v2 };
 
 enum stmt {
 	ST_APP_GET,
@@ -90,6 +98,9 @@ enum stmt {
 	ST_APP_DESCRIBE,
 	ST_APP_LIST,
 	ST_STATES,
+	ST_PROJECTS,
+	ST_ROWS,
+	ST_COUNTS,
 	ST__COUNT
 };
 
@@ -116,9 +127,11 @@ static const char *const sql[ST__COUNT] = {
 	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
 	    " WHERE project = $1 AND app = $2",
 	[ST_CKPT_UPSERT] = "INSERT INTO checkpoints (project, app, stream, type,"
-	    " partition, sequence, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	    " partition, sequence, metadata, changed)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	    " ON CONFLICT (project, app, stream, type, partition) DO UPDATE"
-	    " SET sequence = EXCLUDED.sequence, metadata = EXCLUDED.metadata",
+	    " SET sequence = EXCLUDED.sequence, metadata = EXCLUDED.metadata,"
+	    " changed = EXCLUDED.changed",
 	[ST_CKPT_DELETE_ONE] = "DELETE FROM checkpoints WHERE project = $1"
 	    " AND app = $2 AND stream = $3 AND type = $4 AND partition = $5",
 	[ST_CKPT_DELETE_STREAM] = "DELETE FROM checkpoints WHERE project = $1"
@@ -156,6 +169,21 @@ static const char *const sql[ST__COUNT] = {
 	    "  AND c.app = a.name AND c.stream = $3 AND c.type = $4"
 	    "  AND c.partition > $5 ORDER BY c.partition LIMIT $6) c ON true"
 	    " WHERE a.project = $1 AND a.name = $2 ORDER BY c.partition",
+	[ST_PROJECTS] = "SELECT DISTINCT project FROM apps ORDER BY project",
+	/* A first column saying whether the app named exists (true without
+	 * one), then its rows; one of NULLs when there are none. */
+	[ST_ROWS] = "SELECT a.ok, c.app, c.stream, c.type, c.partition,"
+	    " c.sequence, c.metadata, c.changed FROM (SELECT $2::text IS NULL"
+	    "  OR EXISTS (SELECT 1 FROM apps WHERE project = $1 AND name = $2)"
+	    "  AS ok) a LEFT JOIN checkpoints c ON a.ok AND c.project = $1"
+	    " AND ($2::text IS NULL OR c.app = $2)"
+	    " AND ($3::text IS NULL OR c.stream = $3)"
+	    " ORDER BY c.app, c.stream, c.type, c.partition",
+	[ST_COUNTS] = "SELECT (SELECT count(DISTINCT project) FROM apps),"
+	    " (SELECT count(*) FROM apps), (SELECT count(*) FROM checkpoints),"
+	    " (SELECT count(*) FROM checkpoints c WHERE NOT EXISTS (SELECT 1"
+	    "  FROM apps a WHERE a.project = c.project AND a.name = c.app)),"
+	    " (SELECT max(version) FROM schema_versions)",
 };
 
 struct pg {
@@ -767,16 +795,18 @@ admit_stream(struct pg *s, struct write_op *op)
 static enum dis_err
 apply_checkpoint(struct pg *s, struct write_op *op)
 {
-	const char	*v[7] = { op->key.project, op->key.app, op->key.stream,
-	    op->key.type, NULL, NULL, op->metadata ? op->metadata : "" };
-	char		 partition[24], sequence[24];
+	const char	*v[8] = { op->key.project, op->key.app, op->key.stream,
+	    op->key.type, NULL, NULL, op->metadata ? op->metadata : "", NULL };
+	char		 partition[24], sequence[24], changed[24];
 	enum dis_err	 err;
 	bool		 exists;
 
 	snprintf(partition, sizeof(partition), "%lld", op->key.partition);
 	snprintf(sequence, sizeof(sequence), "%lld", op->sequence);
+	snprintf(changed, sizeof(changed), "%lld", store_wall_ms());
 	v[4] = partition;
 	v[5] = sequence;
+	v[7] = changed;
 	if ((err = probe_stmt(s, ST_APP_KEEP, 2, v, "find app", &exists)) !=
 	    DIS_OK)
 		return err;
@@ -790,7 +820,7 @@ apply_checkpoint(struct pg *s, struct write_op *op)
 		    run_stmt(s, ST_CKPT_DELETE_ONE, 5, v, "delete");
 	if ((err = admit_stream(s, op)) != DIS_OK || op->result != DIS_OK)
 		return err;
-	return run_stmt(s, ST_CKPT_UPSERT, 7, v, "commit");
+	return run_stmt(s, ST_CKPT_UPSERT, 8, v, "commit");
 }
 
 /* DIS_OK when the SQL ran, op->result saying whether op was refused. */
@@ -878,6 +908,15 @@ pg_commit(void *handle)
 	}
 	PQclear(res);
 	return err;
+}
+
+static void
+pg_rollback(void *handle)
+{
+	struct pg	*s = handle;
+
+	if (s->conn != NULL)
+		run_text(s, "ROLLBACK", "rollback");
 }
 
 /* ---- reads ------------------------------------------------------------- */
@@ -1053,6 +1092,91 @@ pg_check_writable(void *handle)
 	return err;
 }
 
+static enum dis_err
+pg_list_projects(void *handle, store_name_fn *fn, void *arg)
+{
+	struct pg	*s = handle;
+	PGresult	*res;
+	enum dis_err	 err;
+	int		 row;
+
+	if ((err = first_stmt(s, ST_PROJECTS, NULL, 0, NULL, "list projects",
+	    &res)) == DIS_OK)
+		for (row = 0; row < PQntuples(res); row++)
+			if (fn(arg, PQgetvalue(res, row, 0)) != 0) {
+				err = DIS_ERR_INTERNAL;
+				break;
+			}
+	PQclear(res);
+	return err;
+}
+
+static enum dis_err
+pg_list_checkpoints(void *handle, const char *project, const char *app,
+    const char *stream, store_row_fn *fn, void *arg)
+{
+	struct pg		*s = handle;
+	const char		*v[3] = { project, app, stream };
+	struct checkpoint_row	 r;
+	PGresult		*res;
+	enum dis_err		 err;
+	int			 row;
+
+	if ((err = first_stmt(s, ST_ROWS, NULL, 3, v, "list checkpoints",
+	    &res)) != DIS_OK) {
+		PQclear(res);
+		return err;
+	}
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		err = DIS_ERR_APP_NOT_FOUND;
+	for (row = 0; err == DIS_OK && row < PQntuples(res) &&
+	    !PQgetisnull(res, row, 1); row++) {
+		r.app = PQgetvalue(res, row, 1);
+		r.stream = PQgetvalue(res, row, 2);
+		r.type = PQgetvalue(res, row, 3);
+		r.partition = strtoll(PQgetvalue(res, row, 4), NULL, 10);
+		r.sequence = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+		r.metadata = PQgetvalue(res, row, 6);
+		r.changed_ms = strtoll(PQgetvalue(res, row, 7), NULL, 10);
+		if (fn(arg, &r) != 0)
+			err = DIS_ERR_INTERNAL;
+	}
+	PQclear(res);
+	return err;
+}
+
+/* PostgreSQL checksums and checks its own pages: the rest is the counts. */
+static enum dis_err
+pg_check(void *handle, struct store_report *r)
+{
+	struct pg	*s = handle;
+	PGresult	*res;
+	enum dis_err	 err;
+
+	if ((err = first_stmt(s, ST_COUNTS, NULL, 0, NULL, "count",
+	    &res)) == DIS_OK && PQntuples(res) == 1) {
+		r->projects = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		r->apps = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		r->checkpoints = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		r->orphans = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+		r->schema_version = atoi(PQgetvalue(res, 0, 4));
+		snprintf(r->integrity, sizeof(r->integrity), "ok");
+	}
+	PQclear(res);
+	return err;
+}
+
+/* A server's consistent copy is pg_dump's job, and it does it well. */
+static enum dis_err
+pg_backup(void *handle, const char *path, char *err, size_t errlen)
+{
+	struct pg	*s = handle;
+
+	snprintf(err, errlen, "a PostgreSQL database is backed up with "
+	    "pg_dump (%s), not into %s", s->where, path);
+	return DIS_ERR_INVALID;
+}
+
 const struct store_backend store_pg = {
 	.name = "postgresql",
 	.describe = pg_describe,
@@ -1061,9 +1185,14 @@ const struct store_backend store_pg = {
 	.begin = pg_begin,
 	.apply = pg_apply,
 	.commit = pg_commit,
+	.rollback = pg_rollback,
 	.get_checkpoint = pg_get_checkpoint,
 	.get_app = pg_get_app,
 	.list_apps = pg_list_apps,
 	.partition_states = pg_partition_states,
 	.check_writable = pg_check_writable,
+	.list_projects = pg_list_projects,
+	.list_checkpoints = pg_list_checkpoints,
+	.check = pg_check,
+	.backup = pg_backup,
 };

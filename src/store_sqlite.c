@@ -15,13 +15,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "store_backend.h"
 
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2
 
 static const char schema_v1[] =
 	"CREATE TABLE apps ("
@@ -42,6 +43,14 @@ static const char schema_v1[] =
 	"  PRIMARY KEY (project, app, stream, type, partition)"
 	") WITHOUT ROWID;"
 	"PRAGMA user_version = 1;";
+
+/* Each checkpoint's last change, for the admin command (0: before v2). */
+static const char schema_v2[] =
+	"ALTER TABLE checkpoints ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 2;";
+
+/* The steps after each version, taken in one transaction. */
+static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2 };
 
 enum stmt {
 	ST_BEGIN_WRITE,
@@ -66,6 +75,9 @@ enum stmt {
 	ST_CKPT_DELETE_STREAM,
 	ST_CKPT_DELETE_APP,
 	ST_STATES,
+	ST_PROJECTS,
+	ST_ROWS,
+	ST_COUNTS,
 	ST__COUNT
 };
 
@@ -98,8 +110,8 @@ static const char *const sql[ST__COUNT] = {
 	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
 	    " WHERE project = ?1 AND app = ?2",
 	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
-	    " stream, type, partition, sequence, metadata)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    " stream, type, partition, sequence, metadata, changed)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	/* One statement, so one snapshot: a row if the app exists, with a
 	 * NULL sequence when it holds no checkpoint there. */
 	[ST_CKPT_GET] = "SELECT c.sequence, c.metadata FROM apps a"
@@ -116,6 +128,16 @@ static const char *const sql[ST__COUNT] = {
 	[ST_STATES] = "SELECT partition, sequence FROM checkpoints"
 	    " WHERE project = ?1 AND app = ?2 AND stream = ?3 AND type = ?4"
 	    " AND partition > ?5 ORDER BY partition LIMIT ?6",
+	[ST_PROJECTS] = "SELECT DISTINCT project FROM apps ORDER BY project",
+	[ST_ROWS] = "SELECT app, stream, type, partition, sequence, metadata,"
+	    " changed FROM checkpoints WHERE project = ?1"
+	    " AND (?2 IS NULL OR app = ?2) AND (?3 IS NULL OR stream = ?3)"
+	    " ORDER BY app, stream, type, partition",
+	[ST_COUNTS] = "SELECT (SELECT count(DISTINCT project) FROM apps),"
+	    " (SELECT count(*) FROM apps), (SELECT count(*) FROM checkpoints),"
+	    " (SELECT count(*) FROM checkpoints c WHERE NOT EXISTS (SELECT 1"
+	    "  FROM apps a WHERE a.project = c.project AND a.name = c.app)),"
+	    " (SELECT user_version FROM pragma_user_version)",
 };
 
 struct lite {
@@ -262,13 +284,14 @@ migrate(struct lite *s)
 		return SQLITE_OK;
 	if ((rc = exec(s, "BEGIN IMMEDIATE")) != SQLITE_OK)
 		return rc;
-	if ((rc = user_version(s, &version)) == SQLITE_OK && version == 0)
-		rc = exec(s, schema_v1);
-	else if (rc == SQLITE_OK && version > SCHEMA_VERSION) {
+	if ((rc = user_version(s, &version)) == SQLITE_OK &&
+	    version > SCHEMA_VERSION) {
 		log_message("database: schema version %d is newer than this "
 		    "program's %d", version, SCHEMA_VERSION);
 		rc = SQLITE_MISMATCH;
 	}
+	for (; rc == SQLITE_OK && version < SCHEMA_VERSION; version++)
+		rc = exec(s, migrations[version]);
 	if (rc == SQLITE_OK)
 		rc = exec(s, "COMMIT");
 	if (rc != SQLITE_OK)
@@ -296,7 +319,8 @@ connect_db(struct lite *s)
 	if (s->db != NULL)
 		return DIS_OK;
 	rc = sqlite3_open_v2(s->opts.path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    (s->opts.must_exist ? 0 : SQLITE_OPEN_CREATE) |
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return connect_failed(s, rc, "open");
 	sqlite3_busy_handler(s->db, busy_wait, s);
@@ -568,6 +592,7 @@ apply_checkpoint(struct lite *s, struct write_op *op)
 	bind_key(st, &op->key);
 	sqlite3_bind_int64(st, 6, op->sequence);
 	bind_text(st, 7, op->metadata ? op->metadata : "");
+	sqlite3_bind_int64(st, 8, store_wall_ms());
 	return run(st);
 }
 
@@ -667,6 +692,15 @@ lite_commit(void *handle)
 	    "not acknowledged", s->opts.path);
 	disconnect(s);
 	return DIS_ERR_UNAVAILABLE;
+}
+
+static void
+lite_rollback(void *handle)
+{
+	struct lite	*s = handle;
+
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		run(stmt(s, ST_ROLLBACK));
 }
 
 /* Reads of more than one statement see one snapshot. */
@@ -866,6 +900,169 @@ lite_check_writable(void *handle)
 	return DIS_OK;
 }
 
+static enum dis_err
+lite_list_projects(void *handle, store_name_fn *fn, void *arg)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	int		 rc;
+
+	if ((err = connect_current(s)) != DIS_OK)
+		return err;
+	st = stmt(s, ST_PROJECTS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0)) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	done(st);
+	return rc == SQLITE_DONE ? DIS_OK : fail(s, rc, "list projects");
+}
+
+static enum dis_err
+lite_list_checkpoints(void *handle, const char *project, const char *app,
+    const char *stream, store_row_fn *fn, void *arg)
+{
+	struct lite		*s = handle;
+	struct checkpoint_row	 row;
+	sqlite3_stmt		*st;
+	enum dis_err		 err;
+	int			 rc = SQLITE_OK;
+
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	if (app != NULL &&
+	    (rc = app_exists(s, project, app)) != SQLITE_ROW) {
+		err = end_read(s, rc, "read app");
+		return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
+	}
+	st = stmt(s, ST_ROWS);
+	bind_text(st, 1, project);
+	bind_text(st, 2, app);
+	bind_text(st, 3, stream);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.app = (const char *)sqlite3_column_text(st, 0);
+		row.stream = (const char *)sqlite3_column_text(st, 1);
+		row.type = (const char *)sqlite3_column_text(st, 2);
+		row.partition = sqlite3_column_int64(st, 3);
+		row.sequence = sqlite3_column_int64(st, 4);
+		row.metadata = (const char *)sqlite3_column_text(st, 5);
+		row.changed_ms = sqlite3_column_int64(st, 6);
+		if (fn(arg, &row) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	done(st);
+	return end_read(s, rc, "list checkpoints");
+}
+
+static enum dis_err
+lite_check(void *handle, struct store_report *r)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	int		 rc;
+
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	st = stmt(s, ST_COUNTS);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->projects = sqlite3_column_int64(st, 0);
+		r->apps = sqlite3_column_int64(st, 1);
+		r->checkpoints = sqlite3_column_int64(st, 2);
+		r->orphans = sqlite3_column_int64(st, 3);
+		r->schema_version = sqlite3_column_int(st, 4);
+	}
+	done(st);
+	if (rc != SQLITE_ROW)
+		return end_read(s, rc, "count");
+	/* Run once by an operator: not worth a persistent statement. */
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check(1)", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(r->integrity, sizeof(r->integrity), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return end_read(s, rc, "integrity check");
+}
+
+/* "ok", or into err the first problem integrity_check finds in path. */
+static bool
+copy_intact(const char *path, char *err, size_t errlen)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st = NULL;
+	bool		 ok = false;
+	int		 rc;
+
+	/* Read-write, so that closing it removes the -wal and -shm files. */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1,
+		    &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+		if (!ok)
+			snprintf(err, errlen, "%s: the copy fails its integrity "
+			    "check: %s", path, sqlite3_column_text(st, 0));
+	} else
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+/*
+ * SQLite's online backup, in one step: the whole copy is read under one
+ * read transaction, so it is one consistent snapshot, and in WAL mode the
+ * writers go on meanwhile.
+ */
+static enum dis_err
+lite_backup(void *handle, const char *path, char *err, size_t errlen)
+{
+	struct lite	*s = handle;
+	sqlite3		*to = NULL;
+	sqlite3_backup	*b;
+	struct stat	 st;
+	enum dis_err	 e;
+	int		 rc, n;
+
+	if (stat(path, &st) == 0) {
+		snprintf(err, errlen, "%s exists; a backup goes to a new file",
+		    path);
+		return DIS_ERR_INVALID;
+	}
+	if ((e = connect_current(s)) != DIS_OK)
+		return e;
+	rc = sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK) {
+		if ((b = sqlite3_backup_init(to, "main", s->db, "main")) ==
+		    NULL)
+			rc = sqlite3_errcode(to);
+		else {
+			for (n = 0; ((rc = sqlite3_backup_step(b, -1)) ==
+			    SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+			    busy_wait(s, n); n++)
+				;
+			sqlite3_backup_finish(b);
+			if (rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "%s: %s", path, to != NULL ?
+		    sqlite3_errmsg(to) : sqlite3_errstr(rc));
+	sqlite3_close(to);
+	if (rc == SQLITE_OK && copy_intact(path, err, errlen))
+		return DIS_OK;
+	unlink(path);
+	return DIS_ERR_INVALID;
+}
+
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
 	.describe = lite_describe,
@@ -874,9 +1071,14 @@ const struct store_backend store_sqlite = {
 	.begin = lite_begin,
 	.apply = lite_apply,
 	.commit = lite_commit,
+	.rollback = lite_rollback,
 	.get_checkpoint = lite_get_checkpoint,
 	.get_app = lite_get_app,
 	.list_apps = lite_list_apps,
 	.partition_states = lite_partition_states,
 	.check_writable = lite_check_writable,
+	.list_projects = lite_list_projects,
+	.list_checkpoints = lite_list_checkpoints,
+	.check = lite_check,
+	.backup = lite_backup,
 };

@@ -4,7 +4,8 @@
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need mandoc
 rc=0
-for page in man/dis-checkpoint.8 man/dis-checkpoint.conf.5; do
+for page in man/dis-checkpoint.8 man/dis-checkpoint.conf.5 \
+    man/dis-checkpoint-admin.8; do
 	f=$abs_top_builddir/$page
 	if ! [ -s "$f" ]; then
 		echo "FAIL: $page was not built"
