@@ -202,7 +202,8 @@ expect_eq 0 $?
 if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
 	CONTEXT="c. Apache:"
 	open_up_tmp
-	(umask 000; exec $WRAPPER "$SBIN/dis-checkpoint" \
+	# The socket is 0660: Apache's workers get in through its group.
+	(exec $WRAPPER "$SBIN/dis-checkpoint" "${AS_WORKERS_GROUP[@]}" \
 	    -c "$ETC/dis-checkpoint.conf" -t 4 -o request_timeout=$TIMEOUT \
 	    -s "$RUN/dis-checkpoint.sock" 2>>"$TMP/server.log") &
 	SERVER_PID=$!
