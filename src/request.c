@@ -236,6 +236,20 @@ request_read_body(struct request *r, body_reader *read_fn, void *arg,
 	return DIS_OK;
 }
 
+long
+memory_body_read(void *arg, char *buf, size_t n)
+{
+	struct memory_body	*b = arg;
+
+	if (b->off == b->len)
+		return b->cut ? -1 : 0;
+	if (n > b->len - b->off)
+		n = b->len - b->off;
+	memcpy(buf, b->p + b->off, n);
+	b->off += n;
+	return (long)n;
+}
+
 const char *
 request_header(const struct request *r, const char *name)
 {

@@ -45,6 +45,17 @@ struct request {
 /* Reads at most n bytes into buf; 0 at end of input, -1 on error. */
 typedef long body_reader(void *arg, char *buf, size_t n);
 
+/* A body already in memory (the caller's), read from off on. */
+struct memory_body {
+	const char	*p;
+	size_t		 len, off;
+	bool		 cut;		/* it ended early: its end is an error */
+};
+
+/* A body_reader over a struct memory_body (arg): what is left, then 0,
+   or -1 at the end of a cut body. */
+long		 memory_body_read(void *arg, char *buf, size_t n);
+
 int		 request_from_env(struct request *, char *const *envp);
 enum http_method http_method_of(const char *name);
 enum dis_err	 request_read_body(struct request *, body_reader *, void *arg,

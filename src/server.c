@@ -443,27 +443,6 @@ conn_send(struct conn *c)
 	}
 }
 
-/* The service's view of the body the parser kept. */
-struct body_in {
-	const char	*p;
-	size_t		 len, off;
-	bool		 cut;
-};
-
-static long
-body_read(void *arg, char *buf, size_t n)
-{
-	struct body_in	*b = arg;
-
-	if (b->off == b->len)
-		return b->cut ? -1 : 0;
-	if (n > b->len - b->off)
-		n = b->len - b->off;
-	memcpy(buf, b->p + b->off, n);
-	b->off += n;
-	return (long)n;
-}
-
 static void
 conn_committed(void *arg);
 
@@ -471,8 +450,8 @@ conn_committed(void *arg);
 static void
 conn_serve(struct conn *c)
 {
-	struct loop	*l = c->loop;
-	struct body_in	 in = { c->fcgi.body, c->fcgi.body_len, 0,
+	struct loop		*l = c->loop;
+	struct memory_body	 in = { c->fcgi.body, c->fcgi.body_len, 0,
 	    c->fcgi.body_cut };
 
 	list_remove(c);
@@ -480,8 +459,8 @@ conn_serve(struct conn *c)
 	c->start = now_us();
 	if (srv.log_to_fastcgi)
 		log_set_sink(conn_log, c);
-	service_exchange(&l->svc, &c->x, fcgi_envp(&c->fcgi), body_read, &in,
-	    true);
+	service_exchange(&l->svc, &c->x, fcgi_envp(&c->fcgi),
+	    memory_body_read, &in, true);
 	log_set_sink(NULL, NULL);
 	fcgi_served(&c->fcgi);
 	if (c->x.resp.deferred != NULL) {

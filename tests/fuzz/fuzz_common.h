@@ -18,28 +18,9 @@
 #include "service.h"
 #include "store.h"
 
-struct memory_body {
-	const uint8_t	*data;
-	size_t		 len;
-	size_t		 off;
-};
-
 static struct dis_config	 fuzz_cfg;
 static struct store		*fuzz_store;
 static struct service		 fuzz_svc;
-
-/* FastCGI's reader, over memory: returns what is left, then 0 (EOF). */
-static long
-memory_read(void *arg, char *buf, size_t n)
-{
-	struct memory_body	*b = arg;
-
-	if (n > b->len - b->off)
-		n = b->len - b->off;
-	memcpy(buf, b->data + b->off, n);
-	b->off += n;
-	return (long)n;
-}
 
 /*
  * Checks what any request must get, whatever came in: a CGI response
@@ -62,12 +43,12 @@ fuzz_check_answer(struct exchange *x, char **text, size_t *tlen)
 static void
 fuzz_serve(char *const *envp, const uint8_t *body, size_t len)
 {
-	struct memory_body	 in = { body, len, 0 };
+	struct memory_body	 in = { (const char *)body, len, 0, false };
 	struct exchange		 x;
 	char			*text;
 	size_t			 tlen;
 
-	service_exchange(&fuzz_svc, &x, envp, memory_read, &in, true);
+	service_exchange(&fuzz_svc, &x, envp, memory_body_read, &in, true);
 	fuzz_check_answer(&x, &text, &tlen);
 	free(text);
 	exchange_free(&x);

@@ -26,27 +26,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The body as server.c hands it over: cut short reads as an error. */
-struct cut_body {
-	const char	*p;
-	size_t		 len, off;
-	bool		 cut;
-};
-
-static long
-cut_read(void *arg, char *buf, size_t n)
-{
-	struct cut_body	*b = arg;
-
-	if (b->off == b->len)
-		return b->cut ? -1 : 0;
-	if (n > b->len - b->off)
-		n = b->len - b->off;
-	memcpy(buf, b->p + b->off, n);
-	b->off += n;
-	return (long)n;
-}
-
 /* Every pending byte is a whole record of version 1; then drops them. */
 static void
 check_output(struct fcgi_conn *c)
@@ -72,7 +51,7 @@ check_output(struct fcgi_conn *c)
 static void
 serve(struct fcgi_conn *c)
 {
-	struct cut_body	 in = { c->body, c->body_len, 0, c->body_cut };
+	struct memory_body	 in = { c->body, c->body_len, 0, c->body_cut };
 	struct exchange	 x;
 	char		*text;
 	size_t		 tlen;
@@ -80,7 +59,8 @@ serve(struct fcgi_conn *c)
 	if (c->body_len > fuzz_cfg.body_limit + 1 ||
 	    c->params_cost > FCGI_PARAMS_LIMIT || fcgi_envp(c) == NULL)
 		abort();
-	service_exchange(&fuzz_svc, &x, fcgi_envp(c), cut_read, &in, true);
+	service_exchange(&fuzz_svc, &x, fcgi_envp(c), memory_body_read, &in,
+	    true);
 	fcgi_served(c);
 	fuzz_check_answer(&x, &text, &tlen);
 	if (fcgi_stderr(c, "log line\n", 9) == -1 ||
