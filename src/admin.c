@@ -1399,18 +1399,16 @@ load_config(struct dis_config *cfg, const char *config_flag,
 	if (conf_init(cfg) == -1)
 		return EXIT_ERROR;
 	path = conf_find_file(config_flag);
-	if (path != NULL && conf_load_file(cfg, path, err, sizeof(err)) == -1) {
+	if ((path != NULL && conf_load_file(cfg, path, err, sizeof(err)) == -1) ||
+	    conf_load_env(cfg, err, sizeof(err)) == -1 ||
+	    (database != NULL &&
+	    conf_set(cfg, "database", database, err, sizeof(err)) == -1)) {
 		free(path);
+		conf_free(cfg);
 		complain("%s", err);
 		return EXIT_ERROR;
 	}
 	free(path);
-	if (conf_load_env(cfg, err, sizeof(err)) == -1 ||
-	    (database != NULL &&
-	    conf_set(cfg, "database", database, err, sizeof(err)) == -1)) {
-		complain("%s", err);
-		return EXIT_ERROR;
-	}
 	return EXIT_DONE;
 }
 
