@@ -34,34 +34,7 @@ wait_for_socket "$SOCK"
 fcgi POST /v2/p1/apps '{"app_name":"a1"}'
 expect_status 201
 
-acks() { grep -c ' 201$' "$TMP/w.$1"; }
-# wait_for CONDITION: up to 60 s, a bound for a hang.
-wait_for() {
-	for _ in $(seq 1200); do
-		eval "$1" && return 0
-		sleep 0.05
-	done
-	fail "$CONTEXT timed out waiting for: $1"
-	return 1
-}
-all_acked() {
-	local i
-	for i in 1 2 3 4; do [ "$(acks "$i")" -ge "$1" ] || return 1; done
-}
-# Every writer had a 503 and then a 201 again.
-all_recovered() {
-	local i
-	for i in 1 2 3 4; do
-		grep -q ' 503$' "$TMP/w.$i" &&
-		    [ "$(tail -n 1 "$TMP/w.$i" | awk '{ print $3 }')" = 201 ] ||
-		    return 1
-	done
-}
-pids=
-for i in 1 2 3 4; do
-	"$WRITER" "$SOCK" a1 s1 "$i" >"$TMP/w.$i" &
-	pids="$pids $!"
-done
+start_load "$SOCK" a1 s1 w
 CONTEXT="failover:"
 wait_for "all_acked 30"
 pg_kill_primary
@@ -81,19 +54,12 @@ fcgi GET /health
 expect_status 200
 stop_fcgi
 expect_eq 0 $?
-wait $pids
+wait $LOAD_PIDS
 PG_HOST=$PG_STANDBY_DIR
-for i in 1 2 3 4; do
-	expect_eq "" "$(awk '$3 != 201 && $3 != 503 && $3 != 0' "$TMP/w.$i")"
-	acked=$(awk '$3 == 201 { v = $2 } END { print v }' "$TMP/w.$i")
-	sent=$(tail -n 1 "$TMP/w.$i" | awk '{ print $2 }')
-	got=$(pg_psql ckpt "SELECT sequence FROM checkpoints WHERE project = 'p1'
-	    AND app = 'a1' AND stream = 's1' AND partition = $i")
-	if [ -n "$got" ] && [ "$got" -ge "$acked" ] && [ "$got" -le $((sent + 1)) ]; then
-		pass
-	else
-		fail "$CONTEXT writer $i: acknowledged $acked, sent $sent, stored '$got' on the new primary"
-	fi
-done
+on_new_primary() {
+	pg_psql ckpt "SELECT sequence FROM checkpoints WHERE project = 'p1'
+	    AND app = 'a1' AND stream = 's1' AND partition = $1"
+}
+expect_load_kept on_new_primary
 echo "failover: $(cat "$TMP"/w.* | grep -c ' 201$') writes acknowledged, $(cat "$TMP"/w.* | grep -c ' 503$') answered 503"
 finish

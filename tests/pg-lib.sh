@@ -123,3 +123,59 @@ pg_run_suite() {
 	DIS_TEST_PG_HOST=$PG_HOST bash "$abs_top_srcdir/tests/$1"
 	exit $?
 }
+
+# --- sustained writes through the service while the database fails ---
+# Four tests/fcgi-writer processes on SOCKET, writer N on partition N of
+# APP/STREAM, each logging "N SEQUENCE STATUS" per request to $LOAD_LOG.N;
+# wait for $LOAD_PIDS.
+start_load() { # SOCKET APP STREAM LOG_NAME
+	local i
+	LOAD_LOG=$TMP/$4
+	LOAD_PIDS=
+	for i in 1 2 3 4; do
+		"$abs_top_builddir/tests/fcgi-writer" "$1" "$2" "$3" "$i" \
+		    >"$LOAD_LOG.$i" &
+		LOAD_PIDS="$LOAD_PIDS $!"
+	done
+}
+load_acks() { grep -c ' 201$' "$LOAD_LOG.$1"; }
+# wait_for CONDITION: up to 60 s, a bound for a hang.
+wait_for() {
+	for _ in $(seq 1200); do
+		eval "$1" && return 0
+		sleep 0.05
+	done
+	fail "$CONTEXT timed out waiting for: $1"
+	return 1
+}
+all_acked() {
+	local i
+	for i in 1 2 3 4; do [ "$(load_acks "$i")" -ge "$1" ] || return 1; done
+}
+# Every writer had a 503 and then a 201 again.
+all_recovered() {
+	local i
+	for i in 1 2 3 4; do
+		grep -q ' 503$' "$LOAD_LOG.$i" &&
+		    [ "$(tail -n 1 "$LOAD_LOG.$i" | awk '{ print $3 }')" = 201 ] ||
+		    return 1
+	done
+}
+# Each writer got only 201, 503 or nothing, and what is stored (STORED N
+# prints partition N's sequence) is at least its last 201 and at most one
+# past the last it sent.
+expect_load_kept() { # STORED
+	local i acked sent got
+	for i in 1 2 3 4; do
+		expect_eq "" "$(awk '$3 != 201 && $3 != 503 && $3 != 0' "$LOAD_LOG.$i")"
+		acked=$(awk '$3 == 201 { v = $2 } END { print v }' "$LOAD_LOG.$i")
+		sent=$(tail -n 1 "$LOAD_LOG.$i" | awk '{ print $2 }')
+		got=$("$1" "$i")
+		if [ -n "$got" ] && [ "$got" -ge "$acked" ] &&
+		    [ "$got" -le $((sent + 1)) ]; then
+			pass
+		else
+			fail "$CONTEXT writer $i: acknowledged $acked, sent $sent, stored '$got'"
+		fi
+	done
+}

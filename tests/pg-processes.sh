@@ -120,33 +120,7 @@ CLEANUP_PIDS=
 
 # --- the server stopped and started under load ---
 CONTEXT="server restarted:"
-acks() { grep -c ' 201$' "$TMP/load.$1"; }
-# wait_for CONDITION: up to 30 s, a bound for a hang.
-wait_for() {
-	for _ in $(seq 600); do
-		eval "$1" && return 0
-		sleep 0.05
-	done
-	fail "$CONTEXT timed out waiting for: $1"
-	return 1
-}
-all_acked() {
-	local i
-	for i in 1 2 3 4; do [ "$(acks "$i")" -ge "$1" ] || return 1; done
-}
-all_recovered() {
-	local i
-	for i in 1 2 3 4; do
-		grep -q ' 503$' "$TMP/load.$i" &&
-		    [ "$(tail -n 1 "$TMP/load.$i" | awk '{ print $3 }')" = 201 ] ||
-		    return 1
-	done
-}
-pids=
-for i in 1 2 3 4; do
-	"$WRITER" "$SOCK" own load "$i" >"$TMP/load.$i" &
-	pids="$pids $!"
-done
+start_load "$SOCK" own load load
 wait_for "all_acked 20"
 pg_server stop
 fcgi GET /health
@@ -161,17 +135,8 @@ fcgi GET /health
 expect_status 200
 stop_fcgi
 expect_eq 0 $?
-wait $pids
-for i in 1 2 3 4; do
-	expect_eq "" "$(awk '$3 != 201 && $3 != 503 && $3 != 0' "$TMP/load.$i")"
-	acked=$(awk '$3 == 201 { v = $2 } END { print v }' "$TMP/load.$i")
-	sent=$(tail -n 1 "$TMP/load.$i" | awk '{ print $2 }')
-	got=$(stored own load "$i")
-	if [ -n "$got" ] && [ "$got" -ge "$acked" ] && [ "$got" -le $((sent + 1)) ]; then
-		pass
-	else
-		fail "$CONTEXT writer $i: acknowledged $acked, sent $sent, stored '$got'"
-	fi
-done
+wait $LOAD_PIDS
+own_load() { stored own load "$1"; }
+expect_load_kept own_load
 echo "server restarted: $(cat "$TMP"/load.* | grep -c ' 503$') requests got 503 while it was down"
 finish
