@@ -61,5 +61,7 @@ on_new_primary() {
 	    AND app = 'a1' AND stream = 's1' AND partition = $1"
 }
 expect_load_kept on_new_primary
+CONTEXT="the killed primary's shared memory:"
+expect_eq "" "$(ipcs -m | awk -v id="$PG_KILLED_SHMID" '$2 == id')"
 echo "failover: $(cat "$TMP"/w.* | grep -c ' 201$') writes acknowledged, $(cat "$TMP"/w.* | grep -c ' 503$') answered 503"
 finish

@@ -100,11 +100,19 @@ pg_standby_start() {
 }
 
 # pg_kill_primary: kill -9 of the server and all its processes, as a crash
-# of its machine would end them.
+# of its machine would end them. A killed server leaves its System V
+# segment (postmaster.pid's 7th line: key, id) behind, which a crashed
+# machine would lose; it is marked for removal (freed once the dying
+# processes detach), or each run would leak one for good. Its id is left
+# in PG_KILLED_SHMID.
 pg_kill_primary() {
 	local pm
 	pm=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+	PG_KILLED_SHMID=$(sed -n 7p "$PG_DIR/data/postmaster.pid" | awk '{print $2}')
+	# Stopped first, it forks no process the list below would miss.
+	kill -STOP "$pm"
 	kill -9 "$pm" $(ps -o pid= --ppid "$pm")
+	pg_as_owner ipcrm -m "$PG_KILLED_SHMID"
 }
 
 # pg_promote_standby: the standby becomes the primary.
