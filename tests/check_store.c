@@ -338,7 +338,7 @@ START_TEST(test_schema_version)
 	tables = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	ck_assert_int_eq(version, 2);
+	ck_assert_int_eq(version, 3);
 	ck_assert_int_eq(tables, 2);
 }
 END_TEST
@@ -1085,8 +1085,8 @@ START_TEST(test_pg_schema_version)
 	    " 'checkpoints')), (SELECT count(*) FROM apps)"
 	    " FROM schema_versions");
 	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1,2");
-	ck_assert_str_eq(PQgetvalue(res, 0, 1), "2");
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1,2,3");
+	ck_assert_str_eq(PQgetvalue(res, 0, 1), "3");
 	ck_assert_str_eq(PQgetvalue(res, 0, 2), "6");
 	PQclear(res);
 	PQfinish(c);
