@@ -135,6 +135,7 @@ static const char *const schema_v3[] = {
 	"   v_at := coalesce(nullif(current_setting('dis_checkpoint.now',"
 	"    true), '')::bigint,"
 	"    (extract(epoch FROM clock_timestamp()) * 1000)::bigint);"
+	"   v_at := greatest(v_at, OLD.changed);"
 	"  ELSE"
 	"   k := NEW;"
 	"   v_new_seq := NEW.sequence;"
@@ -237,12 +238,17 @@ static const char *const sql[ST__COUNT] = {
 	    " AND app = $2 AND stream = $3 LIMIT 1",
 	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
 	    " WHERE project = $1 AND app = $2",
+	/*
+	 * Writers on several hosts, or waiting for the row's lock, may read
+	 * their clocks in another order than they commit: a change is never
+	 * dated before the one it replaces, so the history's times grow.
+	 */
 	[ST_CKPT_UPSERT] = "INSERT INTO checkpoints (project, app, stream, type,"
 	    " partition, sequence, metadata, changed)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	    " ON CONFLICT (project, app, stream, type, partition) DO UPDATE"
 	    " SET sequence = EXCLUDED.sequence, metadata = EXCLUDED.metadata,"
-	    " changed = EXCLUDED.changed",
+	    " changed = greatest(EXCLUDED.changed, checkpoints.changed)",
 	/* The history trigger reads the delete's time from the setting,
 	 * made before any row goes. */
 	[ST_CKPT_DELETE_ONE] = "DELETE FROM checkpoints WHERE project = $1"
