@@ -721,8 +721,10 @@ record_change(struct lite *s, const struct checkpoint_key *key,
 	sqlite3_bind_int64(st, 12, now);
 	bind_text(st, 13, s->origin);
 	bind_text(st, 14, s->operation);
-	rc = run(st);
+	/* Its values are bound copies; reset first, or its reset would
+	 * overwrite the insert's error message. */
 	done(last);
+	rc = run(st);
 	if (rc != SQLITE_OK || seq <= s->opts.history)
 		return rc;
 	st = stmt(s, ST_HIST_PRUNE);

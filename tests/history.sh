@@ -47,28 +47,11 @@ print(" ".join("%d=%d/%s" % (c["partition"], c["sequence"], c["metadata"]) for c
 moves() {
 	printf '%s\n' "$OUT" | awk '$1 ~ /^[0-9]+$/ && NF == 3 { printf "%s%s %s %s", s, $1, $2, $3; s = "|" }'
 }
-# The chain of a history in JSON (newest first): each partition's rows
-# follow one another, the newest's new value is the current one.
-CHAIN='
-def chained(rows, current):
-    by = {}
-    for r in rows:
-        by.setdefault(r["partition"], []).append(r)
-    for p, rs in by.items():
-        rs.sort(key=lambda r: -r["seq"])
-        if (rs[0]["new"] or {}).get("sequence") != current.get(p):
-            return False
-        for newer, older in zip(rs, rs[1:]):
-            if newer["seq"] != older["seq"] + 1 or newer["old"] != older["new"] or newer["old_set"] != older["changed"]:
-                return False
-    return True
-'
-# expect_chained EXPR: EXPR true of the history j printed, chained() known.
+# expect_chained EXPR: EXPR true of the history j printed, with
+# chained(rows, current) (tests/history-chained.py) known.
 expect_chained() {
-	if printf '%s' "$OUT" | "$PYTHON" -c "$CHAIN
-import json, sys
-j = json.load(sys.stdin)
-sys.exit(0 if eval(sys.argv[1]) else 1)" "$1"; then pass; else
+	if printf '%s' "$OUT" | "$PYTHON" "$abs_top_srcdir/tests/history-chained.py" "$1"
+	then pass; else
 		fail "${CONTEXT:-} expected $1 of: $OUT"
 	fi
 }
