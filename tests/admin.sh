@@ -8,45 +8,7 @@
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need cgi-fcgi sqlite3 lighttpd curl setpriv
 
-ADMIN=${DIS_CHECKPOINT_ADMIN_BIN:-$abs_top_builddir/dis-checkpoint-admin}
-AS=	# a command to run it as another user (setpriv)
-
-# admin ARGS...: runs the command; OUT, ERR and RC hold what it did.
-admin() {
-	# shellcheck disable=SC2086 # both are commands with their words
-	$AS $WRAPPER "$ADMIN" "$@" >"$TMP/admin.out" 2>"$TMP/admin.err"
-	RC=$?
-	OUT=$(cat "$TMP/admin.out")
-	ERR=$(cat "$TMP/admin.err")
-}
-expect_rc() {
-	if [ "$RC" = "$1" ]; then pass; else
-		fail "${CONTEXT:-} expected exit $1, got $RC: $OUT $ERR"
-	fi
-}
-expect_err_has() {
-	if [[ $ERR == *"$1"* ]]; then pass; else
-		fail "${CONTEXT:-} expected '$1' on stderr, got: $ERR"
-	fi
-}
-# expect_out_json EXPR: as expect_json, over the command's output.
-expect_out_json() {
-	local BODY=$OUT
-	expect_json "$1"
-}
-
-# moves: a reset's or undo's table as "partition old new|...".
-moves() {
-	printf '%s\n' "$OUT" | awk '$1 ~ /^[0-9]+$/ && NF == 3 { printf "%s%s %s %s", s, $1, $2, $3; s = "|" }'
-}
-# expect_chained EXPR: EXPR true of the history j printed, with
-# chained(rows, current) (tests/history-chained.py) known.
-expect_chained() {
-	if printf '%s' "$OUT" | "$PYTHON" "$abs_top_srcdir/tests/history-chained.py" "$1"
-	then pass; else
-		fail "${CONTEXT:-} expected $1 of: $OUT"
-	fi
-}
+. "$abs_top_srcdir/tests/admin-lib.sh"
 
 ckpt() { # APP STREAM PARTITION SEQUENCE [METADATA]
 	fcgi POST /v2/p1/checkpoints "{\"app_name\":\"$1\",\"stream_name\":\"$2\",\"partition_id\":\"$3\",\"sequence_number\":\"$4\",\"checkpoint_type\":\"LAST_READ\",\"metadata\":\"${5-}\"}"

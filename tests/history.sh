@@ -9,29 +9,15 @@
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need cgi-fcgi
 
-ADMIN=${DIS_CHECKPOINT_ADMIN_BIN:-$abs_top_builddir/dis-checkpoint-admin}
+. "$abs_top_srcdir/tests/admin-lib.sh"
 
-# admin ARGS...: the command on $DB; OUT, ERR and RC hold what it did.
+# admin ARGS...: the command on $DB, whichever backend holds it.
 admin() {
 	$WRAPPER "$ADMIN" -d "$(db_setting)" "$@" >"$TMP/admin.out" \
 	    2>"$TMP/admin.err"
 	RC=$?
 	OUT=$(cat "$TMP/admin.out")
 	ERR=$(cat "$TMP/admin.err")
-}
-expect_rc() {
-	if [ "$RC" = "$1" ]; then pass; else
-		fail "${CONTEXT:-} expected exit $1, got $RC: $OUT $ERR"
-	fi
-}
-expect_err_has() {
-	if [[ $ERR == *"$1"* ]]; then pass; else
-		fail "${CONTEXT:-} expected '$1' on stderr, got: $ERR"
-	fi
-}
-expect_out_json() {
-	local BODY=$OUT
-	expect_json "$1"
 }
 ckpt() { # APP STREAM PARTITION SEQUENCE [METADATA]
 	fcgi POST /v2/p1/checkpoints "{\"app_name\":\"$1\",\"stream_name\":\"$2\",\"partition_id\":\"$3\",\"sequence_number\":\"$4\",\"checkpoint_type\":\"LAST_READ\",\"metadata\":\"${5-}\"}"
@@ -43,19 +29,6 @@ state() {
 	    "$PYTHON" -c 'import json, sys
 print(" ".join("%d=%d/%s" % (c["partition"], c["sequence"], c["metadata"]) for c in json.load(sys.stdin)))'
 }
-# moves: a reset's or undo's table as "partition old new|...".
-moves() {
-	printf '%s\n' "$OUT" | awk '$1 ~ /^[0-9]+$/ && NF == 3 { printf "%s%s %s %s", s, $1, $2, $3; s = "|" }'
-}
-# expect_chained EXPR: EXPR true of the history j printed, with
-# chained(rows, current) (tests/history-chained.py) known.
-expect_chained() {
-	if printf '%s' "$OUT" | "$PYTHON" "$abs_top_srcdir/tests/history-chained.py" "$1"
-	then pass; else
-		fail "${CONTEXT:-} expected $1 of: $OUT"
-	fi
-}
-
 start_fcgi
 fcgi POST /v2/p1/apps '{"app_name":"a1"}'; expect_status 201
 fcgi POST /v2/p1/apps '{"app_name":"a2"}'; expect_status 201
