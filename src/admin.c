@@ -1226,7 +1226,6 @@ plan(const struct args *a, struct moves *m, const struct pasts *past)
 /* A reset's or an undo's moves, and what its transaction read. */
 struct change_ctx {
 	const struct args	 *a;
-	const char		 *name;		/* "reset", "undo" */
 	struct moves		  have, want;
 	struct pasts		  past;
 	struct write_op		 *ops, **opp;
@@ -1418,7 +1417,6 @@ run_change(struct store *st, const struct args *a, const char *name,
 
 	memset(&x, 0, sizeof(x));
 	x.a = a;
-	x.name = name;
 	if (a->reset == FROM_FILE && origin == ORIGIN_RESET &&
 	    !read_csv(a->file, &x.want))
 		goto out;

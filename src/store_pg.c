@@ -23,7 +23,9 @@
  *     so the stream bound is counted with no other new stream in between.
  * Two batches taking such locks in opposite orders deadlock: PostgreSQL
  * breaks the tie after deadlock_timeout by failing one op, which answers
- * 503 alone, its savepoint undone.
+ * 503 alone, its savepoint undone. An admin command's reset or undo holds
+ * its app's row FOR UPDATE, so no commit of the API changes what it read
+ * before it commits. The history is a trigger's (schema_v3).
  */
 #include "config.h"
 

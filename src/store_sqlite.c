@@ -6,6 +6,8 @@
  * file's write lock (BEGIN IMMEDIATE), which makes every check-then-write
  * of a batch (quota, stream bound, existence) safe across processes.
  * Statements are prepared once per connection and reset after every use.
+ * A write of a checkpoint first keeps the value it replaces in the
+ * history and prunes it, under the same lock, in the same savepoint.
  */
 #include "config.h"
 

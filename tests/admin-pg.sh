@@ -95,7 +95,8 @@ expect_rc 0
 expect_eq "0|5" "$(pg_psql dst "SELECT partition, sequence FROM checkpoints WHERE app = 'a1' ORDER BY 1")"
 
 CONTEXT="under load:"
-export DIS_CHECKPOINT_HISTORY=20
+DEPTH=100
+export DIS_CHECKPOINT_HISTORY=$DEPTH
 "$BIN" -s "$SOCK" -d "$SRC" 2>>"$TMP/server.log" &
 SERVER_PID=$!
 wait_for_socket "$SOCK"
@@ -106,20 +107,23 @@ admin -d "$SRC" reset -p p1 -a load -s s --shift-by 1000 --execute
 expect_rc 0
 reset_moves=$(moves)
 expect_eq 4 "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '$3 == $2 + 1000' | wc -l)"
+# The writers pause for the undo, as in admin.sh.
+kill -STOP $LOAD_PIDS
 admin -d "$SRC" undo -p p1 -a load -s s --execute
+kill -CONT $LOAD_PIDS
 expect_rc 0
 expect_eq "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '{ print $1, $2 }')" \
     "$(moves | tr '|' '\n' | awk '{ print $1, $3 }')"
 acked=$(cat "$LOAD_LOG".* | grep -c ' 201$')
-wait_for "all_acked $((acked / 4 + 30))"
+wait_for "all_acked $((acked / 4 + DEPTH + 10))"
 stop_fcgi
 wait $LOAD_PIDS
 for i in 1 2 3 4; do
 	admin -d "$SRC" history -p p1 -a load -s s --partition "$i" --json
 	now=$(pg_psql src "SELECT sequence FROM checkpoints WHERE app = 'load' AND partition = $i")
-	expect_chained "len(j) == 20 and chained(j, {$i: $now})"
+	expect_chained "len(j) == $DEPTH and chained(j, {$i: $now})"
 done
-expect_eq 80 "$(pg_psql src "SELECT count(*) FROM history WHERE app = 'load'")"
+expect_eq $((4 * DEPTH)) "$(pg_psql src "SELECT count(*) FROM history WHERE app = 'load'")"
 unset DIS_CHECKPOINT_HISTORY
 
 finish

@@ -448,12 +448,17 @@ done
 acked_after=$(cat "$TMP"/acked.* | wc -l)
 # A reset of the writers' stream mid-load, then its undo: the undo puts
 # back exactly the values the reset printed as old, which are those its
-# transaction replaced (the history's), however the writers went on.
+# transaction replaced (the history's).
 admin -d "$DB" reset -p p1 -a load -s s --shift-by 1000 --execute
 expect_rc 0
 reset_moves=$(moves)
 expect_eq 4 "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '$3 == $2 + 1000' | wc -l)"
+# The writers pause for the undo (each lands at most the write it has in
+# flight), so however slow the command runs the history still holds the
+# values the reset replaced.
+kill -STOP $pids
 admin -d "$DB" undo -p p1 -a load -s s --execute
+kill -CONT $pids
 expect_rc 0
 expect_eq "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '{ print $1, $2 }')" \
     "$(moves | tr '|' '\n' | awk '{ print $1, $3 }')"
