@@ -41,7 +41,7 @@ static char		*dbpath;
 static struct store	*st;
 
 static struct store *
-open_store_history(const char *path, int history)
+open_store_waiting(const char *path, int history, int busy_timeout_ms)
 {
 	struct store_options	 o;
 	struct store		*s;
@@ -51,10 +51,16 @@ open_store_history(const char *path, int history)
 	o.history = history;
 	o.sync_full = false;	/* durability is not under test here */
 	o.journal_mode = "WAL";
-	o.busy_timeout_ms = 2000;
+	o.busy_timeout_ms = busy_timeout_ms;
 	s = store_open(&o);
 	ck_assert_ptr_nonnull(s);
 	return s;
+}
+
+static struct store *
+open_store_history(const char *path, int history)
+{
+	return open_store_waiting(path, history, 2000);
 }
 
 static struct store *
@@ -1387,7 +1393,21 @@ struct shift {
 	long long	 seen;
 	enum dis_err	 answer;
 	struct write_op	 op, *opp;
+	bool		 race;	/* another writer tries meanwhile */
 };
+
+/* The API's write of the checkpoint the plan read, from elsewhere. */
+static enum dis_err
+write_meanwhile(void)
+{
+	struct store	*other = open_store_waiting(dbpath, 0, 300);
+	struct write_op	 op = op_commit("p1", "a1", "s1", 0, 777, "api");
+	struct write_op	*p = &op;
+
+	store_apply(other, &p, 1);
+	store_close(other);
+	return op.result;
+}
 
 static enum dis_err
 shift_plan(void *arg, struct store *s, struct write_op ***ops, size_t *n)
@@ -1401,6 +1421,9 @@ shift_plan(void *arg, struct store *s, struct write_op ***ops, size_t *n)
 	if ((err = store_get_checkpoint(s, &key, &sh->seen, &meta)) != DIS_OK)
 		return err;
 	free(meta);
+	/* Held: no write gets between this read and the change's commit. */
+	if (sh->race)
+		ck_assert_int_eq(write_meanwhile(), DIS_ERR_UNAVAILABLE);
 	sh->op = op_commit("p1", "a1", "s1", 0, sh->seen + sh->by, "moved");
 	sh->opp = &sh->op;
 	*ops = &sh->opp;
@@ -1413,7 +1436,7 @@ START_TEST(test_change)
 	struct checkpoint_key	 key = { "p1", "a1", "s1", "LAST_READ", -1 };
 	struct store_operation	 op;
 	struct hist_seen	*hs;
-	struct shift		 sh = { 10, 0, DIS_OK, { 0 }, NULL };
+	struct shift		 sh = { 10, 0, DIS_OK, { 0 }, NULL, false };
 	size_t			 failed = 0;
 
 	use_history(5);
@@ -1434,8 +1457,10 @@ START_TEST(test_change)
 	    shift_plan, &sh, &failed), DIS_ERR_INVALID);
 	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 5);
 	sh.answer = DIS_OK;
+	sh.race = true;
 	ck_assert_int_eq(store_change(st, ORIGIN_RESET, "p1", "a1", true,
 	    shift_plan, &sh, &failed), DIS_OK);
+	sh.race = false;
 	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 15);
 	ck_assert_int_eq(store_last_operation(st, &key, &op), DIS_OK);
 	ck_assert_str_eq(op.origin, "reset");
