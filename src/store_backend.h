@@ -48,6 +48,7 @@ struct store_backend {
 	/*
 	 * Connects when needed and opens the batch's write transaction, or
 	 * for change, its transaction: a read snapshot unless change->write.
+	 * Every change it makes is dated by the wall clock at its begin.
 	 */
 	enum dis_err	 (*begin)(void *, const struct change *change);
 	/*

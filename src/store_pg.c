@@ -339,6 +339,8 @@ struct pg {
 	bool			 in_change;	/* a change's transaction is
 						   open: reads run in it */
 	bool			 change_writes;	/* and it may write */
+	long long		 now_ms;	/* of the open write: the time
+						   of all its changes */
 };
 
 static long long
@@ -962,7 +964,7 @@ apply_checkpoint(struct pg *s, struct write_op *op)
 
 	snprintf(partition, sizeof(partition), "%lld", op->key.partition);
 	snprintf(sequence, sizeof(sequence), "%lld", op->sequence);
-	snprintf(changed, sizeof(changed), "%lld", store_wall_ms());
+	snprintf(changed, sizeof(changed), "%lld", s->now_ms);
 	v[4] = partition;
 	v[5] = sequence;
 	v[7] = changed;
@@ -1014,6 +1016,7 @@ pg_begin(void *handle, const struct change *change)
 	 * The locks above need each statement to see the latest commits; a
 	 * dry run reads one snapshot.
 	 */
+	s->now_ms = store_wall_ms();
 	err = first_stmt(s, ST__COUNT, change == NULL || change->write ?
 	    "BEGIN ISOLATION LEVEL READ COMMITTED" :
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
@@ -1060,7 +1063,7 @@ pg_record_operation(void *handle, const struct checkpoint_key *key,
 
 	if (s->opts.history <= 0)
 		return DIS_OK;
-	snprintf(at, sizeof(at), "%lld", store_wall_ms());
+	snprintf(at, sizeof(at), "%lld", s->now_ms);
 	v[6] = at;
 	if ((err = run_stmt(s, ST_OP_RECORD, 7, v, "record operation")) !=
 	    DIS_OK)

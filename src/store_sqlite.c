@@ -242,6 +242,7 @@ struct lite {
 						   open: reads run in it */
 	const char		*origin;	/* of the open write */
 	const char		*operation;
+	long long		 now_ms;	/* its time: of all its changes */
 	dev_t			 dev;		/* the file db has open */
 	ino_t			 ino;
 };
@@ -771,7 +772,7 @@ static int
 apply_checkpoint(struct lite *s, struct write_op *op)
 {
 	sqlite3_stmt	*st;
-	long long	 now = store_wall_ms();
+	long long	 now = s->now_ms;
 	const char	*meta = op->metadata ? op->metadata : "";
 	int		 rc;
 
@@ -831,6 +832,8 @@ lite_begin(void *handle, const struct change *change)
 	if ((rc = run(stmt(s, change == NULL || change->write ? ST_BEGIN_WRITE :
 	    ST_BEGIN_READ))) != SQLITE_OK)
 		return fail(s, rc, "begin");
+	/* Taken under the write lock: the times of one checkpoint grow. */
+	s->now_ms = store_wall_ms();
 	s->in_change = change != NULL;
 	return DIS_OK;
 }
@@ -861,7 +864,7 @@ lite_record_operation(void *handle, const struct checkpoint_key *key,
 	bind_key(st, key);
 	bind_text(st, 5, change->operation);
 	bind_text(st, 6, store_origin_name(change->origin));
-	sqlite3_bind_int64(st, 7, store_wall_ms());
+	sqlite3_bind_int64(st, 7, s->now_ms);
 	if ((rc = run(st)) == SQLITE_OK) {
 		st = stmt(s, ST_OP_PRUNE);
 		bind_key(st, key);

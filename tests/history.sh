@@ -155,6 +155,23 @@ expect_rc 1
 expect_err_has "the reset of "
 expect_err_has "changed 2 checkpoints and the history keeps 1 of those changes"
 expect_eq "0=52/ 1=50/" "$(state short s1)"
+# Nor does --to-time reach back past what is kept: just before the reset
+# partition 1's history says 1, partition 0's no longer says anything.
+"$ADMIN" -d "$(db_setting)" history -p p1 -a short -s s1 --json >"$TMP/short.json"
+before_reset=$("$PYTHON" - "$TMP/short.json" <<'PY'
+import datetime, json, sys
+r = [r for r in json.load(open(sys.argv[1])) if r["origin"] == "reset"][0]
+t = datetime.datetime.strptime(r["changed"], "%Y-%m-%dT%H:%M:%S.%fZ") - datetime.timedelta(milliseconds=1)
+print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000))
+PY
+)
+dump=$(db_dump)
+DIS_CHECKPOINT_HISTORY=2 admin reset -p p1 -a short -s s1 --to-time "$before_reset" --execute
+expect_rc 1; expect_err_has "partition 0: its history does not reach back to $before_reset"
+[[ $ERR != *"partition 1"* ]] && pass || fail "$CONTEXT partition 1 refused too: $ERR"
+expect_eq "$dump" "$(db_dump)"
+DIS_CHECKPOINT_HISTORY=2 admin reset -p p1 -a short -s s1 --to-time "$before_reset" --partitions 1 --execute
+expect_rc 0; expect_eq "0=52/ 1=1/" "$(state short s1)"
 stop_fcgi
 
 CONTEXT="to-time:"
