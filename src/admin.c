@@ -43,8 +43,10 @@ struct args {
 	bool		 execute;
 	const char	*type;		/* checkpoint type; LAST_READ */
 	int		 reset_modes;	/* how many of the modes were given */
-	enum { TO_SEQUENCE, SHIFT_BY, TO_EARLIEST, FROM_FILE } reset;
+	enum { TO_SEQUENCE, SHIFT_BY, TO_EARLIEST, FROM_FILE, TO_TIME } reset;
 	long long	 number;	/* of --to-sequence or --shift-by */
+	long long	 time_ms;	/* of --to-time */
+	long long	 partition;	/* of --partition; -1: every one */
 	const char	*partitions;	/* --partitions LIST, as given */
 	int		 app_quota;	/* the service's rules, for import */
 	int		 stream_limit;
@@ -847,54 +849,74 @@ differs(struct store *st, const struct import_line *l, bool *change)
 	return err == DIS_OK ? 0 : -1;
 }
 
+/* An import's lines, and what its transaction found to change. */
+struct import_ctx {
+	struct import_line	 *lines;
+	size_t			  n;
+	struct write_op		**ops;
+	size_t			 *line_of;
+	size_t			  nops;
+};
+
+/* Inside the import's transaction: what differs from the file. */
+static enum dis_err
+import_plan(void *arg, struct store *st, struct write_op ***ops, size_t *n)
+{
+	struct import_ctx	*x = arg;
+	bool			 change;
+	size_t			 i;
+
+	x->nops = 0;
+	for (i = 0; i < x->n; i++) {
+		if (differs(st, &x->lines[i], &change) == -1)
+			return DIS_ERR_UNAVAILABLE;
+		if (change) {
+			x->line_of[x->nops] = x->lines[i].lineno;
+			x->ops[x->nops++] = &x->lines[i].op;
+		}
+	}
+	*ops = x->ops;
+	*n = x->nops;
+	return DIS_OK;
+}
+
 static int
 run_import(struct store *st, const struct args *a)
 {
-	struct import_line	*lines;
-	struct write_op		**ops = NULL;
-	enum dis_err		 err = DIS_OK;
-	size_t			 n, i, nops = 0, failed, *line_of = NULL;
-	bool			 change;
+	struct import_ctx	 x = { NULL, 0, NULL, NULL, 0 };
+	enum dis_err		 err;
+	size_t			 i, failed;
 	int			 rc = EXIT_DONE;
 
-	if ((lines = read_import(a->file, a, &n)) == NULL)
+	if ((x.lines = read_import(a->file, a, &x.n)) == NULL)
 		return EXIT_ERROR;
-	if (n > 0 && ((ops = calloc(n, sizeof(*ops))) == NULL ||
-	    (line_of = calloc(n, sizeof(*line_of))) == NULL))
+	if ((x.ops = calloc(x.n + 1, sizeof(*x.ops))) == NULL ||
+	    (x.line_of = calloc(x.n + 1, sizeof(*x.line_of))) == NULL)
 		rc = EXIT_ERROR;
-	for (i = 0; rc == EXIT_DONE && i < n; i++)
-		if (differs(st, &lines[i], &change) == -1)
-			rc = store_failed(DIS_ERR_UNAVAILABLE, "import", a);
-		else if (change) {
-			line_of[nops] = lines[i].lineno;
-			ops[nops++] = &lines[i].op;
-		}
-	if (rc != EXIT_DONE)
-		;
-	else if (a->dry_run)
-		printf("import: %zu to change, %zu unchanged; dry run, nothing "
-		    "written\n", nops, n - nops);
-	else if (nops > 0 &&
-	    (err = store_apply_all(st, ops, nops, &failed)) != DIS_OK) {
-		if (failed < nops && err == DIS_ERR_APP_NOT_FOUND)
+	else if ((err = store_change(st, ORIGIN_IMPORT, NULL, NULL,
+	    !a->dry_run, import_plan, &x, &failed)) == DIS_OK)
+		printf(a->dry_run ? "import: %zu to change, %zu unchanged; dry "
+		    "run, nothing written\n" : "import: %zu changed, %zu "
+		    "unchanged\n", x.nops, x.n - x.nops);
+	else {
+		if (failed < x.nops && err == DIS_ERR_APP_NOT_FOUND)
 			complain("import: %s:%zu: project \"%s\" has no app "
 			    "\"%s\"; nothing imported", a->file,
-			    line_of[failed], ops[failed]->key.project,
-			    ops[failed]->key.app);
-		else if (failed < nops)
+			    x.line_of[failed], x.ops[failed]->key.project,
+			    x.ops[failed]->key.app);
+		else if (failed < x.nops)
 			complain("import: %s:%zu: %s; nothing imported",
-			    a->file, line_of[failed], dis_error_info(err)->text);
+			    a->file, x.line_of[failed],
+			    dis_error_info(err)->text);
 		else
 			store_failed(err, "import", a);
 		rc = EXIT_ERROR;
-	} else
-		printf("import: %zu changed, %zu unchanged\n", nops,
-		    n - nops);
-	for (i = 0; i < n; i++)
-		json_decref(lines[i].json);
-	free(lines);
-	free(ops);
-	free(line_of);
+	}
+	for (i = 0; i < x.n; i++)
+		json_decref(x.lines[i].json);
+	free(x.lines);
+	free(x.ops);
+	free(x.line_of);
 	return rc;
 }
 
@@ -904,8 +926,10 @@ run_import(struct store *st, const struct args *a)
 struct move {
 	long long	 partition;
 	long long	 old;		/* -1: holds none */
+	char		*metadata;	/* of the old row */
+	long long	 changed_ms;	/* of the old row; 0: unknown */
 	long long	 new;		/* -1: dropped */
-	char		*metadata;	/* kept from the old row */
+	char		*new_metadata;	/* NULL: the old row's */
 };
 
 struct moves {
@@ -925,9 +949,9 @@ move_of(struct moves *m, long long partition)
 	if ((grown = realloc(m->v, (m->n + 1) * sizeof(*grown))) == NULL)
 		return NULL;
 	m->v = grown;
+	memset(&grown[m->n], 0, sizeof(grown[m->n]));
 	grown[m->n].partition = partition;
 	grown[m->n].old = grown[m->n].new = -1;
-	grown[m->n].metadata = NULL;
 	return &grown[m->n++];
 }
 
@@ -948,7 +972,73 @@ reset_row(void *arg, const struct checkpoint_row *r)
 	    (mv->metadata = strdup(r->metadata)) == NULL)
 		return -1;
 	mv->old = r->sequence;
+	mv->changed_ms = r->changed_ms;
 	return 0;
+}
+
+/* History rows, copied out of the store's. */
+struct past {
+	long long	 partition;
+	long long	 seq;
+	long long	 old;		/* -1: none */
+	char		*old_metadata;
+	long long	 old_set_ms;	/* 0: unknown */
+	long long	 new;		/* -1: none */
+	char		*new_metadata;
+	long long	 changed_ms;
+	char		*origin;
+	char		*operation;	/* NULL: the API */
+};
+
+struct pasts {
+	struct past	*v;
+	size_t		 n;
+};
+
+/* strdup, but NULL for NULL; false when memory ran out. */
+static bool
+copy_or_null(char **to, const char *from)
+{
+	*to = from != NULL ? strdup(from) : NULL;
+	return from == NULL || *to != NULL;
+}
+
+static int
+past_visit(void *arg, const struct history_row *h)
+{
+	struct pasts	*ps = arg;
+	struct past	*grown, *p;
+
+	if ((grown = realloc(ps->v, (ps->n + 1) * sizeof(*grown))) == NULL)
+		return -1;
+	ps->v = grown;
+	p = &grown[ps->n++];
+	memset(p, 0, sizeof(*p));
+	p->partition = h->partition;
+	p->seq = h->seq;
+	p->old = h->old_sequence;
+	p->old_set_ms = h->old_set_ms;
+	p->new = h->new_sequence;
+	p->changed_ms = h->changed_ms;
+	return copy_or_null(&p->old_metadata, h->old_metadata) &&
+	    copy_or_null(&p->new_metadata, h->new_metadata) &&
+	    copy_or_null(&p->origin, h->origin) &&
+	    copy_or_null(&p->operation, h->operation) ? 0 : -1;
+}
+
+static void
+pasts_free(struct pasts *ps)
+{
+	size_t	 i;
+
+	for (i = 0; i < ps->n; i++) {
+		free(ps->v[i].old_metadata);
+		free(ps->v[i].new_metadata);
+		free(ps->v[i].origin);
+		free(ps->v[i].operation);
+	}
+	free(ps->v);
+	memset(ps, 0, sizeof(*ps));
 }
 
 /* A number the API takes as a partition; false when it is not one. */
@@ -1044,17 +1134,55 @@ moves_free(struct moves *m)
 {
 	size_t	 i;
 
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
 		free(m->v[i].metadata);
+		free(m->v[i].new_metadata);
+	}
 	free(m->v);
+}
+
+/*
+ * The value mv's partition held at time t (ms), from its row now and
+ * its history, newest first (*p..): a row says its old value held from
+ * its old_set_ms until its change. False when no row covers t.
+ */
+static bool
+value_at(struct move *mv, const struct pasts *ps, long long t)
+{
+	const struct past	*p = NULL;
+	long long		 since = mv->old >= 0 ? mv->changed_ms : 0;
+	size_t			 i;
+
+	for (i = 0; i < ps->n && p == NULL; i++)
+		if (ps->v[i].partition == mv->partition)
+			p = &ps->v[i];
+	/* A partition that holds none since its delete. */
+	if (mv->old < 0 && p != NULL && p->new < 0)
+		since = p->changed_ms;
+	if (since > 0 && t >= since) {
+		mv->new = mv->old;
+		return true;
+	}
+	for (i = p != NULL ? (size_t)(p - ps->v) : ps->n; i < ps->n &&
+	    ps->v[i].partition == mv->partition; i++) {
+		p = &ps->v[i];
+		if (p->old_set_ms > 0 && p->old_set_ms <= t &&
+		    t < p->changed_ms) {
+			mv->new = p->old;
+			return copy_or_null(&mv->new_metadata, p->old_metadata);
+		}
+	}
+	return false;
 }
 
 /* Each move's new value by the mode; false (said) when one cannot move. */
 static bool
-plan(const struct args *a, struct moves *m)
+plan(const struct args *a, struct moves *m, const struct pasts *past)
 {
 	struct move	*mv;
+	char		 when[32];
 	size_t		 i;
+	bool		 ok = true;
 
 	for (i = 0; i < m->n; i++) {
 		mv = &m->v[i];
@@ -1082,100 +1210,390 @@ plan(const struct args *a, struct moves *m)
 			break;
 		case FROM_FILE:	/* read with the file */
 			break;
+		case TO_TIME:
+			if (value_at(mv, past, a->time_ms))
+				break;
+			format_ms(when, sizeof(when), a->time_ms);
+			complain("reset: partition %lld: its history does not "
+			    "reach back to %s", mv->partition, when);
+			ok = false;
+			break;
 		}
 	}
-	return true;
+	return ok;
+}
+
+/* A reset's or an undo's moves, and what its transaction read. */
+struct change_ctx {
+	const struct args	 *a;
+	struct moves		  have, want;
+	struct pasts		  past;
+	struct write_op		 *ops, **opp;
+	size_t			  n;
+	bool			  refused;	/* said why */
+};
+
+static enum dis_err
+refuse(struct change_ctx *x)
+{
+	x->refused = true;
+	return DIS_ERR_INVALID;
+}
+
+/* A sequence number as a table shows it: "none" for -1. */
+static const char *
+value_text(char *buf, size_t len, long long sequence)
+{
+	if (sequence < 0)
+		return "none";
+	snprintf(buf, len, "%lld", sequence);
+	return buf;
+}
+
+/*
+ * Prints each of m's moves, old and new, and makes the ops of those that
+ * change something.
+ */
+static enum dis_err
+make_ops(struct change_ctx *x, struct moves *m, struct write_op ***ops,
+    size_t *n)
+{
+	const struct args	*a = x->a;
+	struct move		*mv;
+	const char		*meta;
+	char			 old[24], new[24];
+	size_t			 i;
+
+	if ((x->ops = calloc(m->n + 1, sizeof(*x->ops))) == NULL ||
+	    (x->opp = calloc(m->n + 1, sizeof(*x->opp))) == NULL)
+		return DIS_ERR_INTERNAL;
+	printf("%-10s  %-20s  %s\n", "PARTITION", "OLD", "NEW");
+	for (i = 0; i < m->n; i++) {
+		mv = &m->v[i];
+		printf("%-10lld  %-20s  %s\n", mv->partition,
+		    value_text(old, sizeof(old), mv->old),
+		    value_text(new, sizeof(new), mv->new));
+		meta = mv->new_metadata != NULL ? mv->new_metadata :
+		    mv->metadata != NULL ? mv->metadata : "";
+		if (mv->old == mv->new && (mv->new < 0 ||
+		    strcmp(meta, mv->metadata) == 0))
+			continue;
+		x->ops[x->n].kind = mv->new < 0 ? WRITE_DELETE_CHECKPOINTS :
+		    WRITE_COMMIT_CHECKPOINT;
+		x->ops[x->n].key.project = a->project;
+		x->ops[x->n].key.app = a->app;
+		x->ops[x->n].key.stream = a->stream;
+		x->ops[x->n].key.type = a->type;
+		x->ops[x->n].key.partition = mv->partition;
+		x->ops[x->n].sequence = mv->new;
+		x->ops[x->n].metadata = meta;
+		x->opp[x->n] = &x->ops[x->n];
+		x->n++;
+	}
+	*ops = x->opp;
+	*n = x->n;
+	return DIS_OK;
+}
+
+/* Inside the reset's transaction: the values now, then the moves. */
+static enum dis_err
+reset_plan(void *arg, struct store *st, struct write_op ***ops, size_t *n)
+{
+	struct change_ctx	*x = arg;
+	const struct args	*a = x->a;
+	struct checkpoint_key	 key = { a->project, a->app, a->stream, a->type,
+	    -1 };
+	struct reset_read	 rr = { &x->have, a->type };
+	struct moves		*m = &x->have;
+	struct move		*mv, *h;
+	enum dis_err		 err;
+	size_t			 i;
+
+	if ((err = store_list_checkpoints(st, a->project, a->app, a->stream,
+	    reset_row, &rr)) != DIS_OK)
+		return err;
+	if (a->reset == TO_TIME) {
+		if ((err = store_history(st, &key, NULL, past_visit,
+		    &x->past)) != DIS_OK)
+			return err;
+		/* A partition that held a checkpoint then is moved too. */
+		for (i = 0; i < x->past.n; i++)
+			if (move_of(&x->have, x->past.v[i].partition) == NULL)
+				return DIS_ERR_INTERNAL;
+	}
+	/* Named partitions: their current values, or none. */
+	if (x->want.n > 0) {
+		for (i = 0; i < x->want.n; i++) {
+			mv = &x->want.v[i];
+			if ((h = move_of(&x->have, mv->partition)) == NULL)
+				return DIS_ERR_INTERNAL;
+			mv->old = h->old;
+			mv->changed_ms = h->changed_ms;
+			mv->metadata = h->metadata;
+			h->metadata = NULL;
+		}
+		m = &x->want;
+	}
+	if (m->n == 0) {
+		complain("reset: %s/%s stream %s holds no %s checkpoints",
+		    a->project, a->app, a->stream, a->type);
+		return refuse(x);
+	}
+	if (!plan(a, m, &x->past))
+		return refuse(x);
+	return make_ops(x, m, ops, n);
+}
+
+/*
+ * Inside the undo's transaction: the stream's last reset or import, and
+ * the value each partition it changed held before it; refused when the
+ * history no longer keeps every change it made.
+ */
+static enum dis_err
+undo_plan(void *arg, struct store *st, struct write_op ***ops, size_t *n)
+{
+	struct change_ctx	*x = arg;
+	const struct args	*a = x->a;
+	struct checkpoint_key	 key = { a->project, a->app, a->stream, a->type,
+	    -1 };
+	struct reset_read	 rr = { &x->have, a->type };
+	struct store_operation	 op;
+	struct move		*mv, *h;
+	enum dis_err		 err;
+	char			 when[32];
+	size_t			 i;
+
+	if ((err = store_last_operation(st, &key, &op)) != DIS_OK)
+		return err;
+	if (op.id[0] == '\0') {
+		complain("undo: the history holds no reset or import of %s/%s "
+		    "stream %s (%s): nothing to undo", a->project, a->app,
+		    a->stream, a->type);
+		return refuse(x);
+	}
+	format_ms(when, sizeof(when), op.at_ms);
+	if ((err = store_history(st, &key, op.id, past_visit, &x->past)) !=
+	    DIS_OK)
+		return err;
+	if ((long long)x->past.n != op.changes) {
+		complain("undo: the %s of %s changed %lld checkpoints and the "
+		    "history keeps %zu of those changes now (older values "
+		    "are pruned at the history depth): nothing changed",
+		    op.origin, when, op.changes, x->past.n);
+		return refuse(x);
+	}
+	if ((err = store_list_checkpoints(st, a->project, a->app, a->stream,
+	    reset_row, &rr)) != DIS_OK)
+		return err;
+	/* Newest first: a partition's last row is its value before the run. */
+	for (i = 0; i < x->past.n; i++) {
+		if ((mv = move_of(&x->want, x->past.v[i].partition)) == NULL)
+			return DIS_ERR_INTERNAL;
+		free(mv->new_metadata);
+		mv->new = x->past.v[i].old;
+		if (!copy_or_null(&mv->new_metadata,
+		    x->past.v[i].old_metadata))
+			return DIS_ERR_INTERNAL;
+	}
+	for (i = 0; i < x->want.n; i++) {
+		mv = &x->want.v[i];
+		if ((h = move_of(&x->have, mv->partition)) == NULL)
+			return DIS_ERR_INTERNAL;
+		mv->old = h->old;
+		mv->metadata = h->metadata;
+		h->metadata = NULL;
+	}
+	printf("undo: the %s of %s (%s)\n", op.origin, when, op.id);
+	return make_ops(x, &x->want, ops, n);
+}
+
+static int
+run_change(struct store *st, const struct args *a, const char *name,
+    enum change_origin origin, store_plan_fn *planner)
+{
+	struct change_ctx	 x;
+	enum dis_err		 err;
+	int			 rc = EXIT_ERROR;
+
+	memset(&x, 0, sizeof(x));
+	x.a = a;
+	if (a->reset == FROM_FILE && origin == ORIGIN_RESET &&
+	    !read_csv(a->file, &x.want))
+		goto out;
+	if (a->partitions != NULL && !want_partitions(a->partitions,
+	    &x.want)) {
+		complain("reset: --partitions %s: not a list of partitions",
+		    a->partitions);
+		goto out;
+	}
+	err = store_change(st, origin, a->project, a->app, a->execute,
+	    planner, &x, NULL);
+	if (err == DIS_OK) {
+		if (!a->execute)
+			printf("%s: %zu to change; dry run, nothing written "
+			    "(add --execute to apply)\n", name, x.n);
+		else
+			printf("%s: %zu changed in one transaction\n", name,
+			    x.n);
+		rc = EXIT_DONE;
+	} else if (!x.refused)
+		rc = store_failed(err, name, a);
+out:
+	free(x.ops);
+	free(x.opp);
+	moves_free(&x.have);
+	moves_free(&x.want);
+	pasts_free(&x.past);
+	return rc;
 }
 
 static int
 run_reset(struct store *st, const struct args *a)
 {
-	struct moves		 have = { NULL, 0 }, want = { NULL, 0 };
-	struct moves		*m = &have;
-	struct reset_read	 rr = { &have, a->type };
-	struct write_op		*ops = NULL, **opp = NULL;
-	struct move		*mv, *h;
+	return run_change(st, a, "reset", ORIGIN_RESET, reset_plan);
+}
+
+static int
+run_undo(struct store *st, const struct args *a)
+{
+	return run_change(st, a, "undo", ORIGIN_UNDO, undo_plan);
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+/* Newest first; within one millisecond, by partition, newest first. */
+static int
+past_cmp(const void *pa, const void *pb)
+{
+	const struct past	*a = pa, *b = pb;
+
+	if (a->changed_ms != b->changed_ms)
+		return a->changed_ms > b->changed_ms ? -1 : 1;
+	if (a->partition != b->partition)
+		return a->partition < b->partition ? -1 : 1;
+	return a->seq > b->seq ? -1 : a->seq < b->seq;
+}
+
+static json_t *
+json_value(long long sequence, const char *metadata)
+{
+	if (sequence < 0)
+		return json_null();
+	return json_pack("{s:I,s:s}", "sequence", (json_int_t)sequence,
+	    "metadata", metadata != NULL ? metadata : "");
+}
+
+static int
+run_history(struct store *st, const struct args *a)
+{
+	static const char *const head[] = { "PARTITION", "WHEN", "WHO", "OLD",
+	    "NEW" };
+	struct checkpoint_key	 key = { a->project, a->app, a->stream, a->type,
+	    a->partition };
+	struct table		 t = { 5, 0, NULL };
+	struct pasts		 ps = { NULL, 0 };
+	struct past		*p;
+	json_t			*j = NULL, *v;
 	enum dis_err		 err;
-	size_t			 i, n = 0;
+	char			 part[24], when[32], old[24], new[24];
+	size_t			 i;
 	int			 rc = EXIT_ERROR;
 
-	if (a->reset == FROM_FILE && !read_csv(a->file, &want))
-		goto out;
-	if (a->partitions != NULL && !want_partitions(a->partitions, &want)) {
-		complain("reset: --partitions %s: not a list of partitions",
-		    a->partitions);
+	if ((err = store_history(st, &key, NULL, past_visit, &ps)) != DIS_OK) {
+		rc = store_failed(err, "history", a);
 		goto out;
 	}
-	if ((err = store_list_checkpoints(st, a->project, a->app, a->stream,
-	    reset_row, &rr)) != DIS_OK) {
-		rc = store_failed(err, "reset", a);
+	if (ps.n == 0) {
+		snprintf(part, sizeof(part), "%lld", a->partition);
+		complain("history: %s/%s stream %s keeps no %s history%s%s",
+		    a->project, a->app, a->stream, a->type, a->partition < 0 ?
+		    "" : " of partition ", a->partition < 0 ? "" : part);
 		goto out;
 	}
-	/* Named partitions: their current values, or none. */
-	if (want.n > 0) {
-		for (i = 0; i < want.n; i++) {
-			mv = &want.v[i];
-			if ((h = move_of(&have, mv->partition)) == NULL)
+	qsort(ps.v, ps.n, sizeof(*ps.v), past_cmp);
+	if (a->json && (j = json_array()) == NULL)
+		goto out;
+	if (!a->json && table_add(&t, head) == -1)
+		goto out;
+	for (i = 0; i < ps.n; i++) {
+		p = &ps.v[i];
+		if (a->json) {
+			v = json_pack("{s:I,s:I,s:o,s:s,s:s?,s:o,s:o,s:o}",
+			    "partition", (json_int_t)p->partition, "seq",
+			    (json_int_t)p->seq, "changed",
+			    json_time(p->changed_ms), "origin", p->origin,
+			    "operation", p->operation, "old",
+			    json_value(p->old, p->old_metadata), "old_set",
+			    json_time(p->old_set_ms), "new",
+			    json_value(p->new, p->new_metadata));
+			if (json_array_append_new(j, v) == -1)
 				goto out;
-			mv->old = h->old;
-			mv->metadata = h->metadata;
-			h->metadata = NULL;
-		}
-		m = &want;
-	}
-	if (m->n == 0) {
-		complain("reset: %s/%s stream %s holds no %s checkpoints",
-		    a->project, a->app, a->stream, a->type);
-		goto out;
-	}
-	if (!plan(a, m))
-		goto out;
-	if ((ops = calloc(m->n, sizeof(*ops))) == NULL ||
-	    (opp = calloc(m->n, sizeof(*opp))) == NULL)
-		goto out;
-	printf("%-10s  %-20s  %s\n", "PARTITION", "OLD", "NEW");
-	for (i = 0; i < m->n; i++) {
-		mv = &m->v[i];
-		printf("%-10lld  ", mv->partition);
-		if (mv->old < 0)
-			printf("%-20s  ", "none");
-		else
-			printf("%-20lld  ", mv->old);
-		if (mv->new < 0)
-			printf("none\n");
-		else
-			printf("%lld\n", mv->new);
-		if (mv->old == mv->new)
 			continue;
-		ops[n].kind = mv->new < 0 ? WRITE_DELETE_CHECKPOINTS :
-		    WRITE_COMMIT_CHECKPOINT;
-		ops[n].key.project = a->project;
-		ops[n].key.app = a->app;
-		ops[n].key.stream = a->stream;
-		ops[n].key.type = a->type;
-		ops[n].key.partition = mv->partition;
-		ops[n].sequence = mv->new;
-		ops[n].metadata = mv->metadata != NULL ? mv->metadata : "";
-		opp[n] = &ops[n];
-		n++;
+		}
+		snprintf(part, sizeof(part), "%lld", p->partition);
+		format_ms(when, sizeof(when), p->changed_ms);
+		{
+			const char *row[] = { part, when, p->origin,
+			    value_text(old, sizeof(old), p->old),
+			    value_text(new, sizeof(new), p->new) };
+
+			if (table_add(&t, row) == -1)
+				goto out;
+		}
 	}
-	if (!a->execute) {
-		printf("reset: %zu to change; dry run, nothing written (add "
-		    "--execute to apply)\n", n);
-		rc = EXIT_DONE;
-	} else if (n > 0 &&
-	    (err = store_apply_all(st, opp, n, NULL)) != DIS_OK)
-		rc = store_failed(err, "reset", a);
-	else {
-		printf("reset: %zu changed in one transaction\n", n);
+	if (a->json) {
+		rc = print_json(j) == 0 ? EXIT_DONE : EXIT_ERROR;
+		j = NULL;
+	} else {
+		table_print(&t);
 		rc = EXIT_DONE;
 	}
 out:
-	free(ops);
-	free(opp);
-	moves_free(&have);
-	moves_free(&want);
+	json_decref(j);
+	table_free(&t);
+	pasts_free(&ps);
 	return rc;
+}
+
+/*
+ * --to-time: an ISO 8601 time in UTC, YYYY-MM-DDTHH:MM:SS with an optional
+ * fraction of up to three digits and a Z, as the history prints it; into
+ * *ms since 1970. False for anything else, or a day that does not exist.
+ */
+static bool
+parse_time(const char *text, long long *ms)
+{
+	struct tm	 tm, back;
+	const char	*p;
+	time_t		 secs;
+	int		 frac = 0, digits = 0, used = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(text) < 20 || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec, &used) != 6 || used != 19 ||
+	    strspn(text, "0123456789") != 4)
+		return false;
+	for (p = text; p < text + 19; p++)
+		if (strchr("-T:", *p) == NULL && (*p < '0' || *p > '9'))
+			return false;
+	p = text + 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && digits < 3; p++, digits++)
+			frac = frac * 10 + (*p - '0');
+	if ((text[19] == '.' && digits == 0) || strcmp(p, "Z") != 0)
+		return false;
+	for (; digits < 3; digits++)
+		frac *= 10;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	back = tm;
+	if ((secs = timegm(&tm)) == (time_t)-1 || tm.tm_mday != back.tm_mday ||
+	    tm.tm_mon != back.tm_mon || tm.tm_hour != back.tm_hour ||
+	    tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return false;
+	*ms = (long long)secs * 1000 + frac;
+	return true;
 }
 
 /* ---- the command line ------------------------------------------------- */
@@ -1214,7 +1632,25 @@ static const struct option opts_reset[] = {
 	{ "shift-by", required_argument, NULL, 'B' },
 	{ "to-earliest", no_argument, NULL, 'E' },
 	{ "from-file", required_argument, NULL, 'F' },
+	{ "to-time", required_argument, NULL, 'W' },
 	{ "partitions", required_argument, NULL, 'P' },
+	{ "execute", no_argument, NULL, 'x' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option opts_history[] = {
+	{ "project", required_argument, NULL, 'p' },
+	{ "app", required_argument, NULL, 'a' },
+	{ "stream", required_argument, NULL, 's' },
+	{ "type", required_argument, NULL, 't' },
+	{ "partition", required_argument, NULL, 'N' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option opts_undo[] = {
+	{ "project", required_argument, NULL, 'p' },
+	{ "app", required_argument, NULL, 'a' },
+	{ "stream", required_argument, NULL, 's' },
+	{ "type", required_argument, NULL, 't' },
 	{ "execute", no_argument, NULL, 'x' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1235,15 +1671,21 @@ static const struct command commands[] = {
 	    run_import, true },
 	{ "reset", "reset -p project -a app -s stream [-t type]\n"
 	    "          (--to-sequence N | --shift-by N | --to-earliest |\n"
-	    "           --from-file csv) [--partitions list] [--execute]",
+	    "           --from-file csv | --to-time YYYY-MM-DDTHH:MM:SSZ)\n"
+	    "          [--partitions list] [--execute]",
 	    "p:a:s:t:", opts_reset, "pasm", 0, run_reset, false },
+	{ "history", "history -p project -a app -s stream [-t type] "
+	    "[--partition N] [--json]", "p:a:s:t:j", opts_history, "pas", 0,
+	    run_history, false },
+	{ "undo", "undo -p project -a app -s stream [-t type] [--execute]",
+	    "p:a:s:t:", opts_undo, "pas", 0, run_undo, false },
 	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, false }
 };
 
 static const struct command *
 find_command(const char *name)
 {
-	const char		*names[8];
+	const char		*names[16];
 	const struct command	*c;
 	const char		*guess;
 	size_t			 n = 0;
@@ -1345,6 +1787,23 @@ parse_command(const struct command *c, int argc, char **argv,
 		case 'P':
 			a->partitions = optarg;
 			break;
+		case 'W':
+			a->reset = TO_TIME;
+			a->reset_modes++;
+			if (!parse_time(optarg, &a->time_ms)) {
+				complain("%s: --to-time: \"%s\" is not a time "
+				    "in UTC as YYYY-MM-DDTHH:MM:SS[.mmm]Z",
+				    c->name, optarg);
+				return bad_option(c, NULL);
+			}
+			break;
+		case 'N':
+			if (!parse_partition(optarg, &a->partition)) {
+				complain("%s: --partition: \"%s\" is not a "
+				    "partition", c->name, optarg);
+				return bad_option(c, NULL);
+			}
+			break;
 		case 'x':
 			a->execute = true;
 			break;
@@ -1365,7 +1824,7 @@ parse_command(const struct command *c, int argc, char **argv,
 			return bad_option(c, NULL);
 		} else if (*r == 'm' && a->reset_modes != 1) {
 			complain("%s: give one of --to-sequence, --shift-by, "
-			    "--to-earliest, --from-file", c->name);
+			    "--to-earliest, --from-file, --to-time", c->name);
 			return bad_option(c, NULL);
 		}
 	if (a->reset == FROM_FILE && a->partitions != NULL) {
@@ -1458,6 +1917,7 @@ main(int argc, char *argv[])
 	if ((c = find_command(argv[optind])) == NULL)
 		return EXIT_USAGE;
 	memset(&a, 0, sizeof(a));
+	a.partition = -1;
 	if ((rc = parse_command(c, argc - optind, argv + optind, &a)) !=
 	    EXIT_DONE)
 		return rc;
@@ -1468,6 +1928,7 @@ main(int argc, char *argv[])
 	so.sync_full = cfg.sync_full;
 	so.journal_mode = cfg.journal_mode;
 	so.busy_timeout_ms = cfg.busy_timeout_ms;
+	so.history = cfg.history;
 	store_describe(cfg.database, database_name, sizeof(database_name));
 	/* An operator's typo in a path must not create an empty database;
 	 * an import may fill a new one. */

@@ -103,6 +103,7 @@ static const struct setting settings[] = {
 	{ "app_stream_limit", K_INT, AT(app_stream_limit), 1, 100000 },
 	{ "retry_after", K_INT, AT(retry_after), 0, 86400 },
 	{ "busy_timeout", K_INT, AT(busy_timeout_ms), 1, 600000 },
+	{ "history", K_INT, AT(history), 0, 1000 },
 	{ "threads", K_INT, AT(threads), 1, 1024 },
 	{ "request_timeout", K_INT, AT(request_timeout), 1, 3600 },
 	{ "group_commit", K_BOOL, AT(group_commit), 0, 0 },
@@ -136,6 +137,7 @@ conf_init(struct dis_config *c)
 	c->app_stream_limit = 1000;
 	c->retry_after = 1;
 	c->busy_timeout_ms = 2000;
+	c->history = 10;
 	c->threads = 16;
 	c->request_timeout = 30;
 	c->sync_full = true;

@@ -33,6 +33,7 @@ struct dis_config {
 	int	 app_stream_limit; /* streams with checkpoints per app */
 	int	 retry_after;
 	int	 busy_timeout_ms;
+	int	 history;	/* earlier values kept per checkpoint */
 	int	 threads;
 	int	 request_timeout; /* s to read a request, or write its answer */
 	enum log_target log;

@@ -76,6 +76,8 @@ store_options(const struct dis_config *cfg)
 	o.sync_full = cfg->sync_full;
 	o.journal_mode = cfg->journal_mode;
 	o.busy_timeout_ms = cfg->busy_timeout_ms;
+	o.must_exist = false;
+	o.history = cfg->history;
 	return o;
 }
 

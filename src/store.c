@@ -5,9 +5,12 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_backend.h"
 
@@ -94,7 +97,7 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 
 	for (i = 0; i < n; i++)
 		ops[i]->result = DIS_OK;
-	err = s->be->begin(s->impl);
+	err = s->be->begin(s->impl, NULL);
 	for (i = 0; err == DIS_OK && i < n; i++)
 		switch (s->be->apply(s->impl, ops[i], &err)) {
 		case OP_APPLIED:	/* DIS_OK, if the commit succeeds */
@@ -113,35 +116,123 @@ store_apply(struct store *s, struct write_op **ops, size_t n)
 	return err;
 }
 
+const char *
+store_origin_name(enum change_origin origin)
+{
+	static const char *const names[] = { "api", "reset", "import",
+	    "undo" };
+
+	return (unsigned)origin < sizeof(names) / sizeof(names[0]) ?
+	    names[origin] : "api";
+}
+
+/* A new run's id: the wall clock and random bits, never reused. */
+static void
+operation_id(char *buf, size_t len)
+{
+	unsigned char	 r[8] = { 0 };
+	size_t		 i, n;
+
+	(void)getentropy(r, sizeof(r));
+	n = (size_t)snprintf(buf, len, "%llx-", store_wall_ms());
+	for (i = 0; i < sizeof(r) && n + 2 < len; i++, n += 2)
+		snprintf(buf + n, len - n, "%02x", r[i]);
+}
+
+static int
+key_cmp(const struct checkpoint_key *a, const struct checkpoint_key *b)
+{
+	int	 c;
+
+	if ((c = strcmp(a->project, b->project)) != 0 ||
+	    (c = strcmp(a->app, b->app)) != 0 ||
+	    (c = strcmp(a->stream, b->stream)) != 0)
+		return c;
+	return strcmp(a->type, b->type);
+}
+
+static int
+op_cmp(const void *a, const void *b)
+{
+	return key_cmp(&(*(struct write_op *const *)a)->key,
+	    &(*(struct write_op *const *)b)->key);
+}
+
+/* One operation recorded per stream and type the ops changed. */
+static enum dis_err
+record_operations(struct store *s, struct write_op **ops, size_t n,
+    const struct change *who)
+{
+	struct write_op	**v;
+	enum dis_err	  err = DIS_OK;
+	size_t		  i, m = 0;
+
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return DIS_ERR_INTERNAL;
+	for (i = 0; i < n; i++)
+		if (ops[i]->kind == WRITE_COMMIT_CHECKPOINT ||
+		    ops[i]->kind == WRITE_DELETE_CHECKPOINTS)
+			v[m++] = ops[i];
+	qsort(v, m, sizeof(*v), op_cmp);
+	for (i = 0; err == DIS_OK && i < m; i++)
+		if (i == 0 || key_cmp(&v[i - 1]->key, &v[i]->key) != 0)
+			err = s->be->record_operation(s->impl, &v[i]->key, who);
+	free(v);
+	return err;
+}
+
 enum dis_err
-store_apply_all(struct store *s, struct write_op **ops, size_t n,
+store_change(struct store *s, enum change_origin origin, const char *project,
+    const char *app, bool execute, store_plan_fn *plan, void *arg,
     size_t *failed)
 {
-	enum dis_err	 err, lost = DIS_OK;
-	size_t		 i, at = n;
+	struct write_op	**ops = NULL;
+	struct change	  who;
+	enum dis_err	  err, lost = DIS_OK;
+	char		  id[40];
+	size_t		  i, n = 0, at, bad;
 
+	operation_id(id, sizeof(id));
+	who.origin = origin;
+	who.operation = id;
+	who.write = execute;
+	if (failed != NULL)
+		*failed = SIZE_MAX;
+	if ((err = s->be->begin(s->impl, &who)) != DIS_OK)
+		return err;
+	if (app != NULL)
+		err = s->be->hold_app(s->impl, project, app);
+	if (err == DIS_OK)
+		err = plan(arg, s, &ops, &n);
+	if (err != DIS_OK || !execute) {
+		s->be->rollback(s->impl);
+		return err;
+	}
+	bad = SIZE_MAX;
 	for (i = 0; i < n; i++)
 		ops[i]->result = DIS_OK;
-	err = s->be->begin(s->impl);
-	for (i = 0; err == DIS_OK && i < n; i++) {
-		switch (s->be->apply(s->impl, ops[i], &lost)) {
+	for (at = 0; err == DIS_OK && at < n; at++)
+		switch (s->be->apply(s->impl, ops[at], &lost)) {
 		case OP_APPLIED:
 			continue;
 		case OP_REFUSED:
 		case OP_FAILED:
-			err = ops[i]->result;
+			err = ops[at]->result;
 			s->be->rollback(s->impl);
+			bad = at;
 			break;
 		case OP_BATCH_LOST:	/* rolled back already */
 			err = lost != DIS_OK ? lost : DIS_ERR_INTERNAL;
+			bad = at;
 			break;
 		}
-		at = i;
-	}
+	if (err == DIS_OK && (err = record_operations(s, ops, n, &who)) !=
+	    DIS_OK)
+		s->be->rollback(s->impl);
 	if (err == DIS_OK)
 		err = s->be->commit(s->impl);
 	if (failed != NULL)
-		*failed = at;
+		*failed = bad;
 	if (err != DIS_OK)
 		fail_all(ops, n, err);
 	return err;
@@ -209,6 +300,21 @@ store_backup(struct store *s, const char *path, char *err, size_t errlen)
 	if (errlen > 0)
 		*err = '\0';
 	return s->be->backup(s->impl, path, err, errlen);
+}
+
+enum dis_err
+store_history(struct store *s, const struct checkpoint_key *key,
+    const char *operation, store_history_fn *fn, void *arg)
+{
+	return s->be->history(s->impl, key, operation, fn, arg);
+}
+
+enum dis_err
+store_last_operation(struct store *s, const struct checkpoint_key *key,
+    struct store_operation *op)
+{
+	memset(op, 0, sizeof(*op));
+	return s->be->last_operation(s->impl, key, op);
 }
 
 long long

@@ -27,6 +27,8 @@ struct store_options {
 	bool		 must_exist;	/* SQLite: fail rather than create
 					   a missing file (the admin
 					   command) */
+	int		 history;	/* earlier values kept per
+					   checkpoint; 0: no history */
 };
 
 /* Names one checkpoint, or with partition -1 every partition of a stream. */
@@ -157,16 +159,43 @@ enum dis_err	 store_check_writable(struct store *);
 
 /* ---- for dis-checkpoint-admin: whole-database reads and upkeep ---- */
 
+/* Who changed a checkpoint, as its history keeps it. */
+enum change_origin {
+	ORIGIN_API,	/* the service, for a client */
+	ORIGIN_RESET,	/* dis-checkpoint-admin's commands */
+	ORIGIN_IMPORT,
+	ORIGIN_UNDO
+};
+
+/* "api", "reset", "import", "undo": static storage. */
+const char	*store_origin_name(enum change_origin);
+
 /*
- * Applies the n ops in one transaction that commits only when every one of
- * them is applied: the first refusal or failure rolls all of it back, and
- * *failed (when not NULL) is its index (n when the commit itself failed).
- * Returns DIS_OK once the transaction committed durably, else that op's
- * result (its refusal, as store_apply's) or the batch's error; nothing is
- * then changed. The ops and their strings stay the caller's.
+ * What a planned change does in its transaction: it may call the reads of
+ * this header on the store it is given, which then see the transaction
+ * (what they return is what the ops change), and sets *ops and *n to the
+ * changes, which stay its own. It returns DIS_OK to apply them, anything
+ * else to give up: the transaction is rolled back and that is returned.
  */
-enum dis_err	 store_apply_all(struct store *, struct write_op **ops,
-		    size_t n, size_t *failed);
+typedef enum dis_err store_plan_fn(void *arg, struct store *,
+		    struct write_op ***ops, size_t *n);
+
+/*
+ * Opens one transaction, calls plan, and when execute applies its ops as
+ * one change of origin: all of them or, at the first refusal or failure,
+ * none (*failed, when not NULL, is that op's index, SIZE_MAX when no op
+ * is to blame). Each checkpoint changed keeps its earlier value in the
+ * history, and each stream and type changed records the run as one
+ * operation (store_last_operation). With app given, project's app is held
+ * against every other writer while plan reads (DIS_ERR_APP_NOT_FOUND when
+ * there is none). Without execute nothing is written: the reads see one
+ * snapshot, and the ops are not applied. Returns DIS_OK once committed
+ * durably (or the dry run read), else plan's answer, the refused op's
+ * result or the batch's error; nothing is changed then.
+ */
+enum dis_err	 store_change(struct store *, enum change_origin origin,
+		    const char *project, const char *app, bool execute,
+		    store_plan_fn *plan, void *arg, size_t *failed);
 
 /* One checkpoint with its whole key, as an operator sees it. */
 struct checkpoint_row {
@@ -226,5 +255,48 @@ enum dis_err	 store_check(struct store *, struct store_report *report);
  */
 enum dis_err	 store_backup(struct store *, const char *path, char *err,
 		    size_t errlen);
+
+/* One earlier value of a checkpoint, as its history keeps it. */
+struct history_row {
+	const char	*type;
+	long long	 partition;
+	long long	 seq;		/* grows with each change of it */
+	long long	 old_sequence;	/* -1: it held none */
+	const char	*old_metadata;	/* NULL: it held none */
+	long long	 old_set_ms;	/* when the old value was set; 0
+					   unknown */
+	long long	 new_sequence;	/* -1: deleted */
+	const char	*new_metadata;	/* NULL: deleted */
+	long long	 changed_ms;	/* when it changed */
+	const char	*origin;	/* as store_origin_name */
+	const char	*operation;	/* the admin run; NULL for the API */
+};
+
+typedef int store_history_fn(void *arg, const struct history_row *);
+
+/*
+ * Calls fn for each change kept of key's stream and type, of key's
+ * partition or every one (-1), only operation's when it is not NULL: in
+ * partition order, newest first within a partition; one snapshot.
+ * DIS_ERR_APP_NOT_FOUND (fn not called) when the app does not exist.
+ */
+enum dis_err	 store_history(struct store *, const struct checkpoint_key *,
+		    const char *operation, store_history_fn *fn, void *arg);
+
+/* One run of an admin command on one stream and type. */
+struct store_operation {
+	char		 id[40];	/* "" when there is none */
+	char		 origin[16];	/* as store_origin_name */
+	long long	 at_ms;
+	long long	 changes;	/* checkpoints it changed */
+};
+
+/*
+ * The last reset or import of key's stream and type (its partition
+ * ignored) into *op, with op->id "" when history holds none.
+ * DIS_ERR_APP_NOT_FOUND when the app does not exist.
+ */
+enum dis_err	 store_last_operation(struct store *,
+		    const struct checkpoint_key *, struct store_operation *op);
 
 #endif

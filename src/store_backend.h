@@ -23,8 +23,19 @@ enum op_outcome {
 };
 
 /*
+ * Who a transaction's changes are recorded as in the history; the API's
+ * batches have none (origin "api", no operation).
+ */
+struct change {
+	enum change_origin	 origin;
+	const char		*operation;	/* the run's id */
+	bool			 write;		/* else a read snapshot only */
+};
+
+/*
  * One backend. Each function gets the handle its open returned; the read
- * functions keep the contracts of their store.h namesakes.
+ * functions keep the contracts of their store.h namesakes, and inside a
+ * transaction begin opened they run in it.
  */
 struct store_backend {
 	const char	*name;		/* as store_kind says */
@@ -34,8 +45,25 @@ struct store_backend {
 	/* A handle for one thread; NULL only when memory ran out. */
 	void		*(*open)(const struct store_options *);
 	void		 (*close)(void *);
-	/* Connects when needed and opens the batch's write transaction. */
-	enum dis_err	 (*begin)(void *);
+	/*
+	 * Connects when needed and opens the batch's write transaction, or
+	 * for change, its transaction: a read snapshot unless change->write.
+	 * Every change it makes is dated by the wall clock at its begin.
+	 */
+	enum dis_err	 (*begin)(void *, const struct change *change);
+	/*
+	 * In change's transaction: DIS_ERR_APP_NOT_FOUND unless the app
+	 * exists, and in a write, no other writer changes it until the end.
+	 */
+	enum dis_err	 (*hold_app)(void *, const char *project,
+			    const char *app);
+	/*
+	 * In change's write transaction: records it as one operation on
+	 * key's stream and type when it changed a checkpoint there.
+	 */
+	enum dis_err	 (*record_operation)(void *,
+			    const struct checkpoint_key *key,
+			    const struct change *change);
 	/*
 	 * Runs op in a savepoint of that transaction and sets op->result
 	 * unless it was applied; on OP_BATCH_LOST *lost is the batch's error.
@@ -65,6 +93,11 @@ struct store_backend {
 	enum dis_err	 (*check)(void *, struct store_report *);
 	enum dis_err	 (*backup)(void *, const char *path, char *err,
 			    size_t errlen);
+	enum dis_err	 (*history)(void *, const struct checkpoint_key *,
+			    const char *operation, store_history_fn *, void *);
+	enum dis_err	 (*last_operation)(void *,
+			    const struct checkpoint_key *,
+			    struct store_operation *);
 };
 
 /* The wall clock a write records as its checkpoint's last change, in ms. */

@@ -23,7 +23,9 @@
  *     so the stream bound is counted with no other new stream in between.
  * Two batches taking such locks in opposite orders deadlock: PostgreSQL
  * breaks the tie after deadlock_timeout by failing one op, which answers
- * 503 alone, its savepoint undone.
+ * 503 alone, its savepoint undone. An admin command's reset or undo holds
+ * its app's row FOR UPDATE, so no commit of the API changes what it read
+ * before it commits. The history is a trigger's (schema_v3).
  */
 #include "config.h"
 
@@ -39,7 +41,7 @@
 #include "log.h"
 #include "store_backend.h"
 
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 
 /* Any constant: the key of the advisory lock the schema changes under. */
 #define MIGRATION_LOCK	"7365303143484b50"
@@ -76,8 +78,105 @@ static const char *const schema_v2[] = {
 	NULL
 };
 
+/*
+ * Each checkpoint's earlier values, as on SQLite, kept by a trigger: it
+ * runs under the lock of the checkpoint's row, after any concurrent
+ * writer of that row committed, and each of its statements sees those
+ * commits, so the rows of one checkpoint chain in commit order and are
+ * pruned exactly, at no round trip of the writer's own. It keeps history
+ * only for the sessions that ask (dis_checkpoint.history, set by this
+ * backend on connecting): another client (psql, a copy) writes none. The
+ * time of a delete is the statement's dis_checkpoint.now.
+ */
+static const char *const schema_v3[] = {
+	"CREATE TABLE history ("
+	"  project      text COLLATE \"C\" NOT NULL,"
+	"  app          text COLLATE \"C\" NOT NULL,"
+	"  stream       text COLLATE \"C\" NOT NULL,"
+	"  type         text COLLATE \"C\" NOT NULL,"
+	"  partition    bigint NOT NULL,"
+	"  seq          bigint NOT NULL,"
+	"  old_sequence bigint,"
+	"  old_metadata text,"
+	"  old_set_at   bigint,"
+	"  new_sequence bigint,"
+	"  new_metadata text,"
+	"  changed_at   bigint NOT NULL,"
+	"  origin       text NOT NULL,"
+	"  operation    text,"
+	"  PRIMARY KEY (project, app, stream, type, partition, seq))",
+	"CREATE TABLE operations ("
+	"  project      text COLLATE \"C\" NOT NULL,"
+	"  app          text COLLATE \"C\" NOT NULL,"
+	"  stream       text COLLATE \"C\" NOT NULL,"
+	"  type         text COLLATE \"C\" NOT NULL,"
+	"  id           text NOT NULL,"
+	"  origin       text NOT NULL,"
+	"  at           bigint NOT NULL,"
+	"  changes      bigint NOT NULL,"
+	"  PRIMARY KEY (project, app, stream, type, id))",
+	"CREATE FUNCTION dis_checkpoint_history() RETURNS trigger"
+	" LANGUAGE plpgsql AS $body$"
+	" DECLARE"
+	"  v_depth integer := coalesce(nullif(current_setting("
+	"   'dis_checkpoint.history', true), ''), '0')::integer;"
+	"  k checkpoints;"
+	"  v_seq bigint;"
+	"  v_last_at bigint;"
+	"  v_last_gone boolean;"
+	"  v_old_seq bigint;"
+	"  v_old_meta text;"
+	"  v_old_set bigint;"
+	"  v_new_seq bigint;"
+	"  v_new_meta text;"
+	"  v_at bigint;"
+	" BEGIN"
+	"  IF v_depth <= 0 THEN RETURN NULL; END IF;"
+	"  IF TG_OP = 'DELETE' THEN"
+	"   k := OLD;"
+	"   v_at := coalesce(nullif(current_setting('dis_checkpoint.now',"
+	"    true), '')::bigint,"
+	"    (extract(epoch FROM clock_timestamp()) * 1000)::bigint);"
+	"   v_at := greatest(v_at, OLD.changed);"
+	"  ELSE"
+	"   k := NEW;"
+	"   v_new_seq := NEW.sequence;"
+	"   v_new_meta := NEW.metadata;"
+	"   v_at := NEW.changed;"
+	"  END IF;"
+	"  SELECT h.seq, h.changed_at, h.new_sequence IS NULL"
+	"   INTO v_seq, v_last_at, v_last_gone FROM history h"
+	"   WHERE h.project = k.project AND h.app = k.app"
+	"   AND h.stream = k.stream AND h.type = k.type"
+	"   AND h.partition = k.partition ORDER BY h.seq DESC LIMIT 1;"
+	"  IF TG_OP = 'INSERT' THEN"
+	"   IF v_last_gone THEN v_old_set := v_last_at; END IF;"
+	"  ELSE"
+	"   v_old_seq := OLD.sequence;"
+	"   v_old_meta := OLD.metadata;"
+	"   v_old_set := nullif(OLD.changed, 0);"
+	"  END IF;"
+	"  v_seq := coalesce(v_seq, 0) + 1;"
+	"  INSERT INTO history VALUES (k.project, k.app, k.stream, k.type,"
+	"   k.partition, v_seq, v_old_seq, v_old_meta, v_old_set, v_new_seq,"
+	"   v_new_meta, v_at, coalesce(nullif(current_setting("
+	"   'dis_checkpoint.origin', true), ''), 'api'),"
+	"   nullif(current_setting('dis_checkpoint.operation', true), ''));"
+	"  IF v_seq > v_depth THEN"
+	"   DELETE FROM history h WHERE h.project = k.project"
+	"    AND h.app = k.app AND h.stream = k.stream AND h.type = k.type"
+	"    AND h.partition = k.partition AND h.seq <= v_seq - v_depth;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $body$",
+	"CREATE TRIGGER history AFTER INSERT OR UPDATE OR DELETE ON checkpoints"
+	" FOR EACH ROW EXECUTE PROCEDURE dis_checkpoint_history()",
+	"INSERT INTO schema_versions (version) VALUES (3)",
+	NULL
+};
+
 static const char *const *const migrations[SCHEMA_VERSION] = { schema_v1,
-    schema_v2 };
+    schema_v2, schema_v3 };
 
 enum stmt {
 	ST_APP_GET,
@@ -101,8 +200,19 @@ enum stmt {
 	ST_PROJECTS,
 	ST_ROWS,
 	ST_COUNTS,
+	ST_SET_ORIGIN,
+	ST_HIST_ROWS,
+	ST_OP_RECORD,
+	ST_OP_PRUNE,
+	ST_OP_LAST,
 	ST__COUNT
 };
+
+#define KEY_IS(p)	p "project = $1 AND " p "app = $2 AND " p "stream = $3" \
+	" AND " p "type = $4"
+#define APP_OK	"(SELECT EXISTS (SELECT 1 FROM apps WHERE project = $1" \
+	" AND name = $2) AS ok) a"
+
 
 #define APP_HAS_STREAM(n) \
 	"(" n "::text IS NULL OR EXISTS (SELECT 1 FROM checkpoints c" \
@@ -117,7 +227,11 @@ static const char *const sql[ST__COUNT] = {
 	[ST_APP_COUNT] = "SELECT count(*) FROM apps WHERE project = $1",
 	[ST_APP_INSERT] = "INSERT INTO apps (project, name, app_id, create_time)"
 	    " VALUES ($1, $2, $3, $4)",
-	[ST_APP_DELETE] = "DELETE FROM apps WHERE project = $1 AND name = $2",
+	/* Its history goes with it: nothing would ever prune it again. */
+	[ST_APP_DELETE] = "WITH h AS (DELETE FROM history WHERE project = $1"
+	    "  AND app = $2), o AS (DELETE FROM operations WHERE project = $1"
+	    "  AND app = $2)"
+	    " DELETE FROM apps WHERE project = $1 AND name = $2",
 	[ST_LOCK_PROJECT] = "SELECT pg_advisory_xact_lock(hashtextextended("
 	    "'dis-checkpoint apps ' || $1, 0))",
 	[ST_LOCK_STREAMS] = "SELECT pg_advisory_xact_lock(hashtextextended("
@@ -126,16 +240,25 @@ static const char *const sql[ST__COUNT] = {
 	    " AND app = $2 AND stream = $3 LIMIT 1",
 	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
 	    " WHERE project = $1 AND app = $2",
+	/*
+	 * Writers on several hosts, or waiting for the row's lock, may read
+	 * their clocks in another order than they commit: a change is never
+	 * dated before the one it replaces, so the history's times grow.
+	 */
 	[ST_CKPT_UPSERT] = "INSERT INTO checkpoints (project, app, stream, type,"
 	    " partition, sequence, metadata, changed)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	    " ON CONFLICT (project, app, stream, type, partition) DO UPDATE"
 	    " SET sequence = EXCLUDED.sequence, metadata = EXCLUDED.metadata,"
-	    " changed = EXCLUDED.changed",
+	    " changed = greatest(EXCLUDED.changed, checkpoints.changed)",
+	/* The history trigger reads the delete's time from the setting,
+	 * made before any row goes. */
 	[ST_CKPT_DELETE_ONE] = "DELETE FROM checkpoints WHERE project = $1"
-	    " AND app = $2 AND stream = $3 AND type = $4 AND partition = $5",
+	    " AND app = $2 AND stream = $3 AND type = $4 AND partition = $5"
+	    " AND set_config('dis_checkpoint.now', $6, true) IS NOT NULL",
 	[ST_CKPT_DELETE_STREAM] = "DELETE FROM checkpoints WHERE project = $1"
-	    " AND app = $2 AND stream = $3 AND type = $4",
+	    " AND app = $2 AND stream = $3 AND type = $4"
+	    " AND set_config('dis_checkpoint.now', $5, true) IS NOT NULL",
 	[ST_CKPT_DELETE_APP] = "DELETE FROM checkpoints WHERE project = $1"
 	    " AND app = $2",
 	/* Each read is one statement, so one snapshot. A row if the app
@@ -184,6 +307,28 @@ static const char *const sql[ST__COUNT] = {
 	    " (SELECT count(*) FROM checkpoints c WHERE NOT EXISTS (SELECT 1"
 	    "  FROM apps a WHERE a.project = c.project AND a.name = c.app)),"
 	    " (SELECT max(version) FROM schema_versions)",
+	[ST_SET_ORIGIN] = "SELECT set_config('dis_checkpoint.origin', $1, true),"
+	    " set_config('dis_checkpoint.operation', $2, true)",
+	[ST_HIST_ROWS] = "SELECT a.ok, h.type, h.partition, h.seq,"
+	    " h.old_sequence, h.old_metadata, h.old_set_at, h.new_sequence,"
+	    " h.new_metadata, h.changed_at, h.origin, h.operation FROM " APP_OK
+	    " LEFT JOIN history h ON a.ok AND " KEY_IS("h.")
+	    " AND ($5::bigint < 0 OR h.partition = $5)"
+	    " AND ($6::text IS NULL OR h.operation = $6)"
+	    " ORDER BY h.partition, h.seq DESC",
+	[ST_OP_RECORD] = "INSERT INTO operations (project, app, stream, type,"
+	    " id, origin, at, changes) SELECT $1, $2, $3, $4, $5, $6, $7,"
+	    " count(*) FROM history WHERE " KEY_IS("") " AND operation = $5"
+	    " HAVING count(*) > 0",
+	/* As many runs are kept as values per checkpoint. */
+	[ST_OP_PRUNE] = "DELETE FROM operations WHERE " KEY_IS("")
+	    " AND id NOT IN (SELECT id FROM operations WHERE " KEY_IS("")
+	    "  ORDER BY at DESC, id DESC LIMIT $5)",
+	[ST_OP_LAST] = "SELECT a.ok, o.id, o.origin, o.at, o.changes FROM "
+	    APP_OK " LEFT JOIN LATERAL (SELECT id, origin, at, changes"
+	    "  FROM operations WHERE " KEY_IS("")
+	    "  AND origin IN ('reset', 'import')"
+	    "  ORDER BY at DESC, id DESC LIMIT 1) o ON a.ok",
 };
 
 struct pg {
@@ -191,6 +336,11 @@ struct pg {
 	PGconn			*conn;
 	char			 where[256];	/* the server, for the log */
 	long long		 deadline_ms;	/* of the statement running */
+	bool			 in_change;	/* a change's transaction is
+						   open: reads run in it */
+	bool			 change_writes;	/* and it may write */
+	long long		 now_ms;	/* of the open write: the time
+						   of all its changes */
 };
 
 static long long
@@ -563,8 +713,8 @@ log_notice(void *arg, const char *message)
 static enum dis_err
 set_up_session(struct pg *s)
 {
-	char		 timeout[16];
-	const char	*values[2];
+	char		 timeout[16], history[16];
+	const char	*values[3];
 	PGresult	*res;
 	enum dis_err	 err;
 	bool		 standby;
@@ -572,23 +722,26 @@ set_up_session(struct pg *s)
 	snprintf(timeout, sizeof(timeout), "%d", s->opts.busy_timeout_ms);
 	values[0] = timeout;
 	values[1] = s->opts.sync_full ? "on" : "off";
+	snprintf(history, sizeof(history), "%d", s->opts.history);
+	values[2] = history;
 	start_clock(s);
 	if (PQsendQueryParams(s->conn, "SELECT"
 	    " set_config('statement_timeout', $1, false),"
 	    " set_config('lock_timeout', $1, false),"
 	    " set_config('client_min_messages', 'warning', false),"
+	    " set_config('dis_checkpoint.history', $3, false),"
 	    " CASE WHEN $2 = 'off' OR current_setting('synchronous_commit') ="
 	    "  'off' THEN set_config('synchronous_commit', $2, false) END,"
 	    " pg_is_in_recovery() OR"
 	    "  current_setting('transaction_read_only')::boolean",
-	    2, NULL, values, NULL, NULL, 0) == 0)
+	    3, NULL, values, NULL, NULL, 0) == 0)
 		return fail_conn(s, "set up");
 	res = await_result(s, "set up");
 	if ((err = check(s, res, "set up")) != DIS_OK) {
 		PQclear(res);
 		return err;
 	}
-	standby = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	standby = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
 	PQclear(res);
 	if (standby) {
 		log_message("database: the server is a standby or read-only; "
@@ -676,6 +829,12 @@ first_stmt(struct pg *s, enum stmt which, const char *text, int n,
 	bool		 idle = s->conn != NULL;
 	enum dis_err	 err;
 
+	/* Inside a change's transaction, a new connection would be outside. */
+	if (s->in_change) {
+		*res = which == ST__COUNT ? exec_text(s, text) :
+		    exec_stmt(s, which, n, values);
+		return check(s, *res, what);
+	}
 	for (;;) {
 		*res = NULL;
 		if ((err = connect_db(s)) != DIS_OK)
@@ -797,16 +956,20 @@ apply_checkpoint(struct pg *s, struct write_op *op)
 {
 	const char	*v[8] = { op->key.project, op->key.app, op->key.stream,
 	    op->key.type, NULL, NULL, op->metadata ? op->metadata : "", NULL };
+	const char	*d[6] = { op->key.project, op->key.app, op->key.stream,
+	    op->key.type, NULL, NULL };
 	char		 partition[24], sequence[24], changed[24];
 	enum dis_err	 err;
 	bool		 exists;
 
 	snprintf(partition, sizeof(partition), "%lld", op->key.partition);
 	snprintf(sequence, sizeof(sequence), "%lld", op->sequence);
-	snprintf(changed, sizeof(changed), "%lld", store_wall_ms());
+	snprintf(changed, sizeof(changed), "%lld", s->now_ms);
 	v[4] = partition;
 	v[5] = sequence;
 	v[7] = changed;
+	d[4] = partition;
+	d[op->key.partition < 0 ? 4 : 5] = changed;
 	if ((err = probe_stmt(s, ST_APP_KEEP, 2, v, "find app", &exists)) !=
 	    DIS_OK)
 		return err;
@@ -816,8 +979,8 @@ apply_checkpoint(struct pg *s, struct write_op *op)
 	}
 	if (op->kind == WRITE_DELETE_CHECKPOINTS)
 		return op->key.partition < 0 ?
-		    run_stmt(s, ST_CKPT_DELETE_STREAM, 4, v, "delete") :
-		    run_stmt(s, ST_CKPT_DELETE_ONE, 5, v, "delete");
+		    run_stmt(s, ST_CKPT_DELETE_STREAM, 5, d, "delete") :
+		    run_stmt(s, ST_CKPT_DELETE_ONE, 6, d, "delete");
 	if ((err = admit_stream(s, op)) != DIS_OK || op->result != DIS_OK)
 		return err;
 	return run_stmt(s, ST_CKPT_UPSERT, 8, v, "commit");
@@ -839,23 +1002,81 @@ apply_one(struct pg *s, struct write_op *op)
 	return DIS_ERR_INTERNAL;
 }
 
+static void	 pg_rollback(void *);
+
 static enum dis_err
-pg_begin(void *handle)
+pg_begin(void *handle, const struct change *change)
 {
 	struct pg	*s = handle;
+	const char	*v[2];
 	PGresult	*res;
 	enum dis_err	 err;
 
-	/* The locks above need each statement to see the latest commits. */
-	err = first_stmt(s, ST__COUNT, "BEGIN ISOLATION LEVEL READ COMMITTED",
-	    0, NULL, "begin", &res);
+	/*
+	 * The locks above need each statement to see the latest commits; a
+	 * dry run reads one snapshot.
+	 */
+	s->now_ms = store_wall_ms();
+	err = first_stmt(s, ST__COUNT, change == NULL || change->write ?
+	    "BEGIN ISOLATION LEVEL READ COMMITTED" :
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
+	    "begin", &res);
 	PQclear(res);
+	if (err != DIS_OK || change == NULL)
+		return err;
+	s->in_change = true;
+	if (!(s->change_writes = change->write))
+		return DIS_OK;
+	/* What the history trigger records, until the transaction ends. */
+	v[0] = store_origin_name(change->origin);
+	v[1] = change->operation;
+	if ((err = run_stmt(s, ST_SET_ORIGIN, 2, v, "begin")) != DIS_OK)
+		pg_rollback(s);
 	return err;
+}
+
+/* The app's row FOR UPDATE: the API's writes take it FOR KEY SHARE. */
+static enum dis_err
+pg_hold_app(void *handle, const char *project, const char *app)
+{
+	struct pg	*s = handle;
+	const char	*v[2] = { project, app };
+	enum dis_err	 err;
+	bool		 exists = false;
+
+	err = probe_stmt(s, s->change_writes ? ST_APP_LOCK_ROW : ST_APP_GET,
+	    2, v, "lock app", &exists);
+	if (err == DIS_OK && !exists)
+		err = DIS_ERR_APP_NOT_FOUND;
+	return err;
+}
+
+static enum dis_err
+pg_record_operation(void *handle, const struct checkpoint_key *key,
+    const struct change *change)
+{
+	struct pg	*s = handle;
+	const char	*v[7] = { key->project, key->app, key->stream, key->type,
+	    change->operation, store_origin_name(change->origin), NULL };
+	char		 at[24], keep[16];
+	enum dis_err	 err;
+
+	if (s->opts.history <= 0)
+		return DIS_OK;
+	snprintf(at, sizeof(at), "%lld", s->now_ms);
+	v[6] = at;
+	if ((err = run_stmt(s, ST_OP_RECORD, 7, v, "record operation")) !=
+	    DIS_OK)
+		return err;
+	snprintf(keep, sizeof(keep), "%d", s->opts.history);
+	v[4] = keep;
+	return run_stmt(s, ST_OP_PRUNE, 5, v, "record operation");
 }
 
 static enum op_outcome
 batch_lost(struct pg *s, enum dis_err err, enum dis_err *lost)
 {
+	s->in_change = false;
 	if (s->conn != NULL)
 		run_text(s, "ROLLBACK", "rollback");
 	*lost = err == DIS_OK ? DIS_ERR_UNAVAILABLE : err;
@@ -899,8 +1120,12 @@ static enum dis_err
 pg_commit(void *handle)
 {
 	struct pg	*s = handle;
-	PGresult	*res = exec_text(s, "COMMIT");
-	enum dis_err	 err = check(s, res, "commit");
+	PGresult	*res;
+	enum dis_err	 err;
+
+	s->in_change = false;
+	res = exec_text(s, "COMMIT");
+	err = check(s, res, "commit");
 
 	if (err == DIS_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		log_message("database: commit: rolled back (%s)", s->where);
@@ -915,6 +1140,7 @@ pg_rollback(void *handle)
 {
 	struct pg	*s = handle;
 
+	s->in_change = false;
 	if (s->conn != NULL)
 		run_text(s, "ROLLBACK", "rollback");
 }
@@ -1177,12 +1403,97 @@ pg_backup(void *handle, const char *path, char *err, size_t errlen)
 	return DIS_ERR_INVALID;
 }
 
+static long long
+value_or(PGresult *res, int row, int col, long long none)
+{
+	return PQgetisnull(res, row, col) ? none :
+	    strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static const char *
+text_or_null(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static enum dis_err
+pg_history(void *handle, const struct checkpoint_key *key,
+    const char *operation, store_history_fn *fn, void *arg)
+{
+	struct pg		*s = handle;
+	const char		*v[6] = { key->project, key->app, key->stream,
+	    key->type, NULL, operation };
+	char			 partition[24];
+	struct history_row	 h;
+	PGresult		*res;
+	enum dis_err		 err;
+	int			 row;
+
+	snprintf(partition, sizeof(partition), "%lld", key->partition);
+	v[4] = partition;
+	if ((err = first_stmt(s, ST_HIST_ROWS, NULL, 6, v, "read history",
+	    &res)) != DIS_OK) {
+		PQclear(res);
+		return err;
+	}
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		err = DIS_ERR_APP_NOT_FOUND;
+	for (row = 0; err == DIS_OK && row < PQntuples(res) &&
+	    !PQgetisnull(res, row, 1); row++) {
+		h.type = PQgetvalue(res, row, 1);
+		h.partition = value_or(res, row, 2, -1);
+		h.seq = value_or(res, row, 3, 0);
+		h.old_sequence = value_or(res, row, 4, -1);
+		h.old_metadata = text_or_null(res, row, 5);
+		h.old_set_ms = value_or(res, row, 6, 0);
+		h.new_sequence = value_or(res, row, 7, -1);
+		h.new_metadata = text_or_null(res, row, 8);
+		h.changed_ms = value_or(res, row, 9, 0);
+		h.origin = PQgetvalue(res, row, 10);
+		h.operation = text_or_null(res, row, 11);
+		if (fn(arg, &h) != 0)
+			err = DIS_ERR_INTERNAL;
+	}
+	PQclear(res);
+	return err;
+}
+
+static enum dis_err
+pg_last_operation(void *handle, const struct checkpoint_key *key,
+    struct store_operation *op)
+{
+	struct pg	*s = handle;
+	const char	*v[4] = { key->project, key->app, key->stream,
+	    key->type };
+	PGresult	*res;
+	enum dis_err	 err;
+
+	if ((err = first_stmt(s, ST_OP_LAST, NULL, 4, v, "read operations",
+	    &res)) == DIS_OK) {
+		if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") !=
+		    0)
+			err = DIS_ERR_APP_NOT_FOUND;
+		else if (!PQgetisnull(res, 0, 1)) {
+			snprintf(op->id, sizeof(op->id), "%s",
+			    PQgetvalue(res, 0, 1));
+			snprintf(op->origin, sizeof(op->origin), "%s",
+			    PQgetvalue(res, 0, 2));
+			op->at_ms = value_or(res, 0, 3, 0);
+			op->changes = value_or(res, 0, 4, 0);
+		}
+	}
+	PQclear(res);
+	return err;
+}
+
 const struct store_backend store_pg = {
 	.name = "postgresql",
 	.describe = pg_describe,
 	.open = pg_open,
 	.close = pg_close,
 	.begin = pg_begin,
+	.hold_app = pg_hold_app,
+	.record_operation = pg_record_operation,
 	.apply = pg_apply,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
@@ -1195,4 +1506,6 @@ const struct store_backend store_pg = {
 	.list_checkpoints = pg_list_checkpoints,
 	.check = pg_check,
 	.backup = pg_backup,
+	.history = pg_history,
+	.last_operation = pg_last_operation,
 };

@@ -6,6 +6,8 @@
  * file's write lock (BEGIN IMMEDIATE), which makes every check-then-write
  * of a batch (quota, stream bound, existence) safe across processes.
  * Statements are prepared once per connection and reset after every use.
+ * A write of a checkpoint first keeps the value it replaces in the
+ * history and prunes it, under the same lock, in the same savepoint.
  */
 #include "config.h"
 
@@ -22,7 +24,7 @@
 #include "log.h"
 #include "store_backend.h"
 
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 
 static const char schema_v1[] =
 	"CREATE TABLE apps ("
@@ -49,8 +51,46 @@ static const char schema_v2[] =
 	"ALTER TABLE checkpoints ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 2;";
 
+/*
+ * Each checkpoint's earlier values, newest last (seq grows per
+ * checkpoint): old_* is the value it replaced (NULLs: none), set at
+ * old_set_at (NULL: unknown); new_* what it became (NULLs: deleted). An
+ * admin command's run is one operation per stream and type it changed.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE history ("
+	"  project      TEXT NOT NULL,"
+	"  app          TEXT NOT NULL,"
+	"  stream       TEXT NOT NULL,"
+	"  type         TEXT NOT NULL,"
+	"  partition    INTEGER NOT NULL,"
+	"  seq          INTEGER NOT NULL,"
+	"  old_sequence INTEGER,"
+	"  old_metadata TEXT,"
+	"  old_set_at   INTEGER,"
+	"  new_sequence INTEGER,"
+	"  new_metadata TEXT,"
+	"  changed_at   INTEGER NOT NULL,"
+	"  origin       TEXT NOT NULL,"
+	"  operation    TEXT,"
+	"  PRIMARY KEY (project, app, stream, type, partition, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE operations ("
+	"  project      TEXT NOT NULL,"
+	"  app          TEXT NOT NULL,"
+	"  stream       TEXT NOT NULL,"
+	"  type         TEXT NOT NULL,"
+	"  id           TEXT NOT NULL,"
+	"  origin       TEXT NOT NULL,"
+	"  at           INTEGER NOT NULL,"
+	"  changes      INTEGER NOT NULL,"
+	"  PRIMARY KEY (project, app, stream, type, id)"
+	") WITHOUT ROWID;"
+	"PRAGMA user_version = 3;";
+
 /* The steps after each version, taken in one transaction. */
-static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2 };
+static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2,
+    schema_v3 };
 
 enum stmt {
 	ST_BEGIN_WRITE,
@@ -78,8 +118,22 @@ enum stmt {
 	ST_PROJECTS,
 	ST_ROWS,
 	ST_COUNTS,
+	ST_CKPT_PARTITIONS,
+	ST_HIST_LAST,
+	ST_HIST_INSERT,
+	ST_HIST_PRUNE,
+	ST_HIST_DELETE_APP,
+	ST_HIST_ROWS,
+	ST_OP_RECORD,
+	ST_OP_PRUNE,
+	ST_OP_DELETE_APP,
+	ST_OP_LAST,
 	ST__COUNT
 };
+
+#define KEY_IS(p)	p "project = ?1 AND " p "app = ?2 AND " p "stream = ?3" \
+	" AND " p "type = ?4"
+
 
 static const char *const sql[ST__COUNT] = {
 	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
@@ -138,6 +192,42 @@ static const char *const sql[ST__COUNT] = {
 	    " (SELECT count(*) FROM checkpoints c WHERE NOT EXISTS (SELECT 1"
 	    "  FROM apps a WHERE a.project = c.project AND a.name = c.app)),"
 	    " (SELECT user_version FROM pragma_user_version)",
+	[ST_CKPT_PARTITIONS] = "SELECT partition FROM checkpoints WHERE "
+	    KEY_IS("") " ORDER BY partition",
+	/* The checkpoint's value now, and its newest history row. */
+	[ST_HIST_LAST] = "SELECT c.sequence, c.metadata, c.changed, h.seq,"
+	    " h.changed_at, h.new_sequence IS NULL FROM (SELECT 1)"
+	    " LEFT JOIN checkpoints c ON " KEY_IS("c.") " AND c.partition = ?5"
+	    " LEFT JOIN (SELECT seq, changed_at, new_sequence FROM history"
+	    "  WHERE " KEY_IS("") " AND partition = ?5"
+	    "  ORDER BY seq DESC LIMIT 1) h ON 1",
+	[ST_HIST_INSERT] = "INSERT INTO history (project, app, stream, type,"
+	    " partition, seq, old_sequence, old_metadata, old_set_at,"
+	    " new_sequence, new_metadata, changed_at, origin, operation)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14)",
+	[ST_HIST_PRUNE] = "DELETE FROM history WHERE " KEY_IS("")
+	    " AND partition = ?5 AND seq <= ?6",
+	[ST_HIST_DELETE_APP] = "DELETE FROM history WHERE project = ?1"
+	    " AND app = ?2",
+	[ST_HIST_ROWS] = "SELECT type, partition, seq, old_sequence,"
+	    " old_metadata, old_set_at, new_sequence, new_metadata, changed_at,"
+	    " origin, operation FROM history WHERE " KEY_IS("")
+	    " AND (?5 < 0 OR partition = ?5) AND (?6 IS NULL OR operation = ?6)"
+	    " ORDER BY partition, seq DESC",
+	[ST_OP_RECORD] = "INSERT INTO operations (project, app, stream, type,"
+	    " id, origin, at, changes) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " count(*) FROM history WHERE " KEY_IS("") " AND operation = ?5"
+	    " HAVING count(*) > 0",
+	/* As many runs are kept as values per checkpoint. */
+	[ST_OP_PRUNE] = "DELETE FROM operations WHERE " KEY_IS("")
+	    " AND id NOT IN (SELECT id FROM operations WHERE " KEY_IS("")
+	    "  ORDER BY at DESC, id DESC LIMIT ?5)",
+	[ST_OP_DELETE_APP] = "DELETE FROM operations WHERE project = ?1"
+	    " AND app = ?2",
+	[ST_OP_LAST] = "SELECT id, origin, at, changes FROM operations WHERE "
+	    KEY_IS("") " AND origin IN ('reset', 'import')"
+	    " ORDER BY at DESC, id DESC LIMIT 1",
 };
 
 struct lite {
@@ -148,6 +238,11 @@ struct lite {
 	unsigned int		 seed;
 	bool			 on_disk;	/* not ":memory:" or "" */
 	bool			 drop_after_commit; /* an op lost the file */
+	bool			 in_change;	/* a change's transaction is
+						   open: reads run in it */
+	const char		*origin;	/* of the open write */
+	const char		*operation;
+	long long		 now_ms;	/* its time: of all its changes */
 	dev_t			 dev;		/* the file db has open */
 	ino_t			 ino;
 };
@@ -380,6 +475,8 @@ file_moved(struct lite *s)
 static enum dis_err
 connect_current(struct lite *s)
 {
+	if (s->in_change)	/* the transaction's connection, as it is */
+		return DIS_OK;
 	if (s->db != NULL && file_moved(s)) {
 		log_message("database: %s was removed or replaced; reopening",
 		    s->opts.path);
@@ -529,7 +626,16 @@ apply_delete_app(struct lite *s, struct write_op *op)
 
 	if ((rc = require_app(s, op)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	/* Its history goes with it: nothing would ever prune it again. */
 	st = stmt(s, ST_CKPT_DELETE_APP);
+	bind_app(st, op);
+	if ((rc = run(st)) != SQLITE_OK)
+		return rc;
+	st = stmt(s, ST_HIST_DELETE_APP);
+	bind_app(st, op);
+	if ((rc = run(st)) != SQLITE_OK)
+		return rc;
+	st = stmt(s, ST_OP_DELETE_APP);
 	bind_app(st, op);
 	if ((rc = run(st)) != SQLITE_OK)
 		return rc;
@@ -572,15 +678,111 @@ admit_stream(struct lite *s, struct write_op *op)
 	return rc;
 }
 
+/*
+ * Keeps the value key's checkpoint holds before it becomes new_sequence
+ * and new_metadata (-1 and NULL: deleted), at now, and prunes its history
+ * to the depth kept. Nothing when the history is off, or nothing changes.
+ */
+static int
+record_change(struct lite *s, const struct checkpoint_key *key,
+    long long new_sequence, const char *new_metadata, long long now)
+{
+	sqlite3_stmt	*last = stmt(s, ST_HIST_LAST), *st;
+	long long	 seq;
+	bool		 had;
+	int		 rc;
+
+	if (s->opts.history <= 0)
+		return SQLITE_OK;
+	bind_key(last, key);
+	if ((rc = sqlite3_step(last)) != SQLITE_ROW) {
+		done(last);
+		return rc;
+	}
+	had = sqlite3_column_type(last, 0) != SQLITE_NULL;
+	if (!had && new_sequence < 0) {
+		done(last);
+		return SQLITE_OK;
+	}
+	seq = sqlite3_column_int64(last, 3) + 1;
+	st = stmt(s, ST_HIST_INSERT);
+	bind_key(st, key);
+	sqlite3_bind_int64(st, 6, seq);
+	if (had) {
+		sqlite3_bind_value(st, 7, sqlite3_column_value(last, 0));
+		sqlite3_bind_value(st, 8, sqlite3_column_value(last, 1));
+		if (sqlite3_column_int64(last, 2) > 0)
+			sqlite3_bind_value(st, 9, sqlite3_column_value(last, 2));
+	} else if (sqlite3_column_type(last, 3) != SQLITE_NULL &&
+	    sqlite3_column_int(last, 5))
+		/* None since the delete the newest row records. */
+		sqlite3_bind_value(st, 9, sqlite3_column_value(last, 4));
+	if (new_sequence >= 0) {
+		sqlite3_bind_int64(st, 10, new_sequence);
+		bind_text(st, 11, new_metadata);
+	}
+	sqlite3_bind_int64(st, 12, now);
+	bind_text(st, 13, s->origin);
+	bind_text(st, 14, s->operation);
+	/* Its values are bound copies; reset first, or its reset would
+	 * overwrite the insert's error message. */
+	done(last);
+	rc = run(st);
+	if (rc != SQLITE_OK || seq <= s->opts.history)
+		return rc;
+	st = stmt(s, ST_HIST_PRUNE);
+	bind_key(st, key);
+	sqlite3_bind_int64(st, 6, seq - s->opts.history);
+	return run(st);
+}
+
+/* Each partition the delete of op's stream (and type) removes. */
+static int
+record_stream_delete(struct lite *s, const struct write_op *op, long long now)
+{
+	struct checkpoint_key	 key = op->key;
+	sqlite3_stmt		*st = stmt(s, ST_CKPT_PARTITIONS);
+	long long		*parts = NULL, *grown;
+	size_t			 n = 0, i;
+	int			 rc;
+
+	if (s->opts.history <= 0)
+		return SQLITE_OK;
+	bind_key(st, &op->key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((grown = realloc(parts, (n + 1) * sizeof(*grown))) ==
+		    NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		parts = grown;
+		parts[n++] = sqlite3_column_int64(st, 0);
+	}
+	done(st);
+	for (i = 0; rc == SQLITE_DONE && i < n; i++) {
+		key.partition = parts[i];
+		if ((rc = record_change(s, &key, -1, NULL, now)) == SQLITE_OK)
+			rc = SQLITE_DONE;
+	}
+	free(parts);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int
 apply_checkpoint(struct lite *s, struct write_op *op)
 {
 	sqlite3_stmt	*st;
+	long long	 now = s->now_ms;
+	const char	*meta = op->metadata ? op->metadata : "";
 	int		 rc;
 
 	if ((rc = require_app(s, op)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? SQLITE_OK : rc;
 	if (op->kind == WRITE_DELETE_CHECKPOINTS) {
+		rc = op->key.partition < 0 ? record_stream_delete(s, op, now) :
+		    record_change(s, &op->key, -1, NULL, now);
+		if (rc != SQLITE_OK)
+			return rc;
 		st = stmt(s, op->key.partition < 0 ? ST_CKPT_DELETE_STREAM :
 		    ST_CKPT_DELETE_ONE);
 		bind_key(st, &op->key);
@@ -588,11 +790,14 @@ apply_checkpoint(struct lite *s, struct write_op *op)
 	}
 	if ((rc = admit_stream(s, op)) != SQLITE_OK || op->result != DIS_OK)
 		return rc;
+	if ((rc = record_change(s, &op->key, op->sequence, meta, now)) !=
+	    SQLITE_OK)
+		return rc;
 	st = stmt(s, ST_CKPT_UPSERT);
 	bind_key(st, &op->key);
 	sqlite3_bind_int64(st, 6, op->sequence);
-	bind_text(st, 7, op->metadata ? op->metadata : "");
-	sqlite3_bind_int64(st, 8, store_wall_ms());
+	bind_text(st, 7, meta);
+	sqlite3_bind_int64(st, 8, now);
 	return run(st);
 }
 
@@ -613,23 +818,66 @@ apply_one(struct lite *s, struct write_op *op)
 }
 
 static enum dis_err
-lite_begin(void *handle)
+lite_begin(void *handle, const struct change *change)
 {
 	struct lite	*s = handle;
 	enum dis_err	 err;
 	int		 rc;
 
 	s->drop_after_commit = false;
+	s->origin = store_origin_name(change ? change->origin : ORIGIN_API);
+	s->operation = change ? change->operation : NULL;
 	if ((err = connect_current(s)) != DIS_OK)
 		return err;
-	if ((rc = run(stmt(s, ST_BEGIN_WRITE))) != SQLITE_OK)
+	if ((rc = run(stmt(s, change == NULL || change->write ? ST_BEGIN_WRITE :
+	    ST_BEGIN_READ))) != SQLITE_OK)
 		return fail(s, rc, "begin");
+	/* Taken under the write lock: the times of one checkpoint grow. */
+	s->now_ms = store_wall_ms();
+	s->in_change = change != NULL;
 	return DIS_OK;
+}
+
+/* The write lock (or the read snapshot) holds the app as it is. */
+static enum dis_err
+lite_hold_app(void *handle, const char *project, const char *app)
+{
+	struct lite	*s = handle;
+	int		 rc = app_exists(s, project, app);
+
+	if (rc == SQLITE_DONE)
+		return DIS_ERR_APP_NOT_FOUND;
+	return rc == SQLITE_ROW ? DIS_OK : fail(s, rc, "read app");
+}
+
+static enum dis_err
+lite_record_operation(void *handle, const struct checkpoint_key *key,
+    const struct change *change)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (s->opts.history <= 0)
+		return DIS_OK;
+	st = stmt(s, ST_OP_RECORD);
+	bind_key(st, key);
+	bind_text(st, 5, change->operation);
+	bind_text(st, 6, store_origin_name(change->origin));
+	sqlite3_bind_int64(st, 7, s->now_ms);
+	if ((rc = run(st)) == SQLITE_OK) {
+		st = stmt(s, ST_OP_PRUNE);
+		bind_key(st, key);
+		sqlite3_bind_int(st, 5, s->opts.history);
+		rc = run(st);
+	}
+	return rc == SQLITE_OK ? DIS_OK : fail(s, rc, "record operation");
 }
 
 static enum op_outcome
 batch_lost(struct lite *s, int rc, enum dis_err *lost)
 {
+	s->in_change = false;
 	if (!sqlite3_get_autocommit(s->db))
 		run(stmt(s, ST_ROLLBACK));
 	*lost = fail(s, rc, "write");
@@ -677,6 +925,7 @@ lite_commit(void *handle)
 	struct lite	*s = handle;
 	int		 rc;
 
+	s->in_change = false;
 	if ((rc = run(stmt(s, ST_COMMIT))) != SQLITE_OK) {
 		if (!sqlite3_get_autocommit(s->db))
 			run(stmt(s, ST_ROLLBACK));
@@ -699,6 +948,7 @@ lite_rollback(void *handle)
 {
 	struct lite	*s = handle;
 
+	s->in_change = false;
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		run(stmt(s, ST_ROLLBACK));
 }
@@ -710,6 +960,8 @@ begin_read(struct lite *s)
 	enum dis_err	 err;
 	int		 rc;
 
+	if (s->in_change)
+		return DIS_OK;
 	if ((err = connect_current(s)) != DIS_OK)
 		return err;
 	if ((rc = run(stmt(s, ST_BEGIN_READ))) != SQLITE_OK)
@@ -720,7 +972,8 @@ begin_read(struct lite *s)
 static enum dis_err
 end_read(struct lite *s, int rc, const char *what)
 {
-	run(stmt(s, ST_COMMIT));
+	if (!s->in_change)
+		run(stmt(s, ST_COMMIT));
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return DIS_OK;
 	return fail(s, rc, what);
@@ -1063,12 +1316,95 @@ lite_backup(void *handle, const char *path, char *err, size_t errlen)
 	return DIS_ERR_INVALID;
 }
 
+static const char *
+column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static long long
+column_or(sqlite3_stmt *st, int i, long long none)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? none :
+	    sqlite3_column_int64(st, i);
+}
+
+static enum dis_err
+lite_history(void *handle, const struct checkpoint_key *key,
+    const char *operation, store_history_fn *fn, void *arg)
+{
+	struct lite		*s = handle;
+	struct history_row	 h;
+	sqlite3_stmt		*st;
+	enum dis_err		 err;
+	int			 rc;
+
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	if ((rc = app_exists(s, key->project, key->app)) != SQLITE_ROW) {
+		err = end_read(s, rc, "read app");
+		return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
+	}
+	st = stmt(s, ST_HIST_ROWS);
+	bind_key(st, key);
+	bind_text(st, 6, operation);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h.type = column_text(st, 0);
+		h.partition = sqlite3_column_int64(st, 1);
+		h.seq = sqlite3_column_int64(st, 2);
+		h.old_sequence = column_or(st, 3, -1);
+		h.old_metadata = column_text(st, 4);
+		h.old_set_ms = column_or(st, 5, 0);
+		h.new_sequence = column_or(st, 6, -1);
+		h.new_metadata = column_text(st, 7);
+		h.changed_ms = sqlite3_column_int64(st, 8);
+		h.origin = column_text(st, 9);
+		h.operation = column_text(st, 10);
+		if (fn(arg, &h) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	done(st);
+	return end_read(s, rc, "read history");
+}
+
+static enum dis_err
+lite_last_operation(void *handle, const struct checkpoint_key *key,
+    struct store_operation *op)
+{
+	struct lite	*s = handle;
+	sqlite3_stmt	*st;
+	enum dis_err	 err;
+	int		 rc;
+
+	if ((err = begin_read(s)) != DIS_OK)
+		return err;
+	if ((rc = app_exists(s, key->project, key->app)) != SQLITE_ROW) {
+		err = end_read(s, rc, "read app");
+		return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
+	}
+	st = stmt(s, ST_OP_LAST);
+	bind_key(st, key);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(op->id, sizeof(op->id), "%s", column_text(st, 0));
+		snprintf(op->origin, sizeof(op->origin), "%s",
+		    column_text(st, 1));
+		op->at_ms = sqlite3_column_int64(st, 2);
+		op->changes = sqlite3_column_int64(st, 3);
+	}
+	done(st);
+	return end_read(s, rc, "read operations");
+}
+
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
 	.describe = lite_describe,
 	.open = lite_open,
 	.close = lite_close,
 	.begin = lite_begin,
+	.hold_app = lite_hold_app,
+	.record_operation = lite_record_operation,
 	.apply = lite_apply,
 	.commit = lite_commit,
 	.rollback = lite_rollback,
@@ -1081,4 +1417,6 @@ const struct store_backend store_sqlite = {
 	.list_checkpoints = lite_list_checkpoints,
 	.check = lite_check,
 	.backup = lite_backup,
+	.history = lite_history,
+	.last_operation = lite_last_operation,
 };

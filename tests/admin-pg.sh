@@ -3,7 +3,10 @@
 # tests/pg-lib.sh), the same store calls as on SQLite: apps, checkpoints,
 # check, export into a second database and import there (the service
 # answers alike on both), a refused import and a refused reset that leave
-# nothing behind, a reset executed, and backup pointing at pg_dump.
+# nothing behind, a reset executed, and backup pointing at pg_dump; then
+# four writers through the service while a reset and its undo run: the
+# undo puts back exactly the values the reset replaced, and the history
+# (the trigger's) is kept to its depth and chained.
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$abs_top_srcdir/tests/pg-lib.sh"
 need cgi-fcgi psql
@@ -14,23 +17,8 @@ fi
 pg_createdb src || exit 1
 pg_createdb dst || exit 1
 SRC=$(pg_conn src) DST=$(pg_conn dst)
-ADMIN=$abs_top_builddir/dis-checkpoint-admin
+. "$abs_top_srcdir/tests/admin-lib.sh"
 
-admin() {
-	$WRAPPER "$ADMIN" "$@" >"$TMP/admin.out" 2>"$TMP/admin.err"
-	RC=$?
-	OUT=$(cat "$TMP/admin.out")
-	ERR=$(cat "$TMP/admin.err")
-}
-expect_rc() {
-	if [ "$RC" = "$1" ]; then pass; else
-		fail "${CONTEXT:-} expected exit $1, got $RC: $OUT $ERR"
-	fi
-}
-expect_out_json() {
-	local BODY=$OUT
-	expect_json "$1"
-}
 ckpt() { # APP STREAM PARTITION SEQUENCE METADATA
 	fcgi POST /v2/p1/checkpoints "{\"app_name\":\"$1\",\"stream_name\":\"$2\",\"partition_id\":\"$3\",\"sequence_number\":\"$4\",\"checkpoint_type\":\"LAST_READ\",\"metadata\":\"$5\"}"
 	expect_status 201
@@ -72,7 +60,7 @@ admin -d "$SRC" checkpoints -p p1 -a nosuch
 expect_rc 1
 admin -d "$SRC" check --json
 expect_rc 0
-expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 2, "projects": 1, "apps": 2, "checkpoints": 3, "orphans": 0}'
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 3, "projects": 1, "apps": 2, "checkpoints": 3, "orphans": 0}'
 admin -d "$SRC" backup "$TMP/b.db"
 expect_rc 1
 [[ $ERR == *pg_dump* ]] && pass || fail "$CONTEXT backup: $ERR"
@@ -105,5 +93,37 @@ expect_eq "0|5 1|15" "$(pg_psql dst "SELECT partition, sequence FROM checkpoints
 admin -d "$DST" reset -p p1 -a a1 -s s1 --to-earliest --partitions 1 --execute
 expect_rc 0
 expect_eq "0|5" "$(pg_psql dst "SELECT partition, sequence FROM checkpoints WHERE app = 'a1' ORDER BY 1")"
+
+CONTEXT="under load:"
+DEPTH=100
+export DIS_CHECKPOINT_HISTORY=$DEPTH
+"$BIN" -s "$SOCK" -d "$SRC" 2>>"$TMP/server.log" &
+SERVER_PID=$!
+wait_for_socket "$SOCK"
+fcgi POST /v2/p1/apps '{"app_name":"load"}'; expect_status 201
+start_load "$SOCK" load s load
+wait_for "all_acked 20"
+admin -d "$SRC" reset -p p1 -a load -s s --shift-by 1000 --execute
+expect_rc 0
+reset_moves=$(moves)
+expect_eq 4 "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '$3 == $2 + 1000' | wc -l)"
+# The writers pause for the undo, as in admin.sh.
+kill -STOP $LOAD_PIDS
+admin -d "$SRC" undo -p p1 -a load -s s --execute
+kill -CONT $LOAD_PIDS
+expect_rc 0
+expect_eq "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '{ print $1, $2 }')" \
+    "$(moves | tr '|' '\n' | awk '{ print $1, $3 }')"
+acked=$(cat "$LOAD_LOG".* | grep -c ' 201$')
+wait_for "all_acked $((acked / 4 + DEPTH + 10))"
+stop_fcgi
+wait $LOAD_PIDS
+for i in 1 2 3 4; do
+	admin -d "$SRC" history -p p1 -a load -s s --partition "$i" --json
+	now=$(pg_psql src "SELECT sequence FROM checkpoints WHERE app = 'load' AND partition = $i")
+	expect_chained "len(j) == $DEPTH and chained(j, {$i: $now})"
+done
+expect_eq $((4 * DEPTH)) "$(pg_psql src "SELECT count(*) FROM history WHERE app = 'load'")"
+unset DIS_CHECKPOINT_HISTORY
 
 finish

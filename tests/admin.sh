@@ -8,32 +8,7 @@
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need cgi-fcgi sqlite3 lighttpd curl setpriv
 
-ADMIN=${DIS_CHECKPOINT_ADMIN_BIN:-$abs_top_builddir/dis-checkpoint-admin}
-AS=	# a command to run it as another user (setpriv)
-
-# admin ARGS...: runs the command; OUT, ERR and RC hold what it did.
-admin() {
-	# shellcheck disable=SC2086 # both are commands with their words
-	$AS $WRAPPER "$ADMIN" "$@" >"$TMP/admin.out" 2>"$TMP/admin.err"
-	RC=$?
-	OUT=$(cat "$TMP/admin.out")
-	ERR=$(cat "$TMP/admin.err")
-}
-expect_rc() {
-	if [ "$RC" = "$1" ]; then pass; else
-		fail "${CONTEXT:-} expected exit $1, got $RC: $OUT $ERR"
-	fi
-}
-expect_err_has() {
-	if [[ $ERR == *"$1"* ]]; then pass; else
-		fail "${CONTEXT:-} expected '$1' on stderr, got: $ERR"
-	fi
-}
-# expect_out_json EXPR: as expect_json, over the command's output.
-expect_out_json() {
-	local BODY=$OUT
-	expect_json "$1"
-}
+. "$abs_top_srcdir/tests/admin-lib.sh"
 
 ckpt() { # APP STREAM PARTITION SEQUENCE [METADATA]
 	fcgi POST /v2/p1/checkpoints "{\"app_name\":\"$1\",\"stream_name\":\"$2\",\"partition_id\":\"$3\",\"sequence_number\":\"$4\",\"checkpoint_type\":\"LAST_READ\",\"metadata\":\"${5-}\"}"
@@ -95,7 +70,7 @@ expect_rc 0; expect_eq 1 "$(printf '%s\n' "$OUT" | wc -l)"
 CONTEXT="check:"
 admin -d "$DB" check --json
 expect_rc 0
-expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 2, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 3, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
 admin -d "$DB" check
 expect_rc 0; expect_eq "integrity ok" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
 # A checkpoint of no app (written around the store) is a problem found.
@@ -121,7 +96,7 @@ INSERT INTO apps VALUES ('p1', 'old', 'id', 1);
 INSERT INTO checkpoints VALUES ('p1', 'old', 's', 'LAST_READ', 0, 5, '');
 PRAGMA user_version = 1;" >/dev/null
 admin -d "$TMP/v1.db" check --json
-expect_rc 0; expect_out_json 'j["schema_version"] == 2 and j["checkpoints"] == 1'
+expect_rc 0; expect_out_json 'j["schema_version"] == 3 and j["checkpoints"] == 1'
 admin -d "$TMP/v1.db" checkpoints -p p1 --json
 expect_out_json 'j == [{"project": "p1", "app": "old", "stream": "s", "type": "LAST_READ", "partition": 0, "sequence": 5, "metadata": "", "changed": None}]'
 admin -d "$TMP/v1.db" checkpoints -p p1
@@ -138,13 +113,37 @@ admin -d "$DB" backup "$TMP/copy.db"
 expect_rc 1; expect_err_has "exists"
 admin -d "$DB" backup "$TMP/no/such/dir.db"
 expect_rc 1; expect_err_has "$TMP/no/such/dir.db"
-# The README's restore: the copy in place of the file, the service on it.
-cp "$TMP/copy.db" "$TMP/restored.db"
-DB=$TMP/restored.db
+
+CONTEXT="restore:"
+# The README's restore, literally, on the path the service used: a backup
+# taken while it serves, writes after it (in the -wal), the service
+# stopped with its -wal and -shm left behind (killed, as a crash or a stop
+# that timed out leaves them), then: remove them, copy the backup over the
+# file, start. The service answers the backed-up values.
+DB=$TMP/serve.db
 start_fcgi
-fcgi GET "/v2/p1/checkpoints?app_name=a1&stream_name=s1&partition_id=1&checkpoint_type=LAST_READ"
-expect_body '{"sequence_number":"12345","metadata":""}'
+fcgi POST /v2/p1/apps '{"app_name":"r1"}'; expect_status 201
+ckpt r1 s 0 100 before
+admin -d "$DB" backup "$TMP/serve-backup.db"
+expect_rc 0
+ckpt r1 s 0 200 after
+ckpt r1 s 1 5
+kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+rm -f "$SOCK"
+[ -s "$DB-wal" ] && [ -e "$DB-shm" ] && pass ||
+    fail "$CONTEXT the service left no -wal and -shm: $(ls "$TMP")"
+rm -f "$DB-wal" "$DB-shm"
+cp "$TMP/serve-backup.db" "$DB"
+start_fcgi
+fcgi GET "/v2/p1/checkpoints?app_name=r1&stream_name=s&partition_id=0&checkpoint_type=LAST_READ"
+expect_body '{"sequence_number":"100","metadata":"before"}'
+fcgi GET "/v2/p1/checkpoints?app_name=r1&stream_name=s&partition_id=1&checkpoint_type=LAST_READ"
+expect_status 200; expect_body_has '"sequence_number":"-1"'
+# It goes on writing to the restored file, which stays whole.
+ckpt r1 s 1 6
 stop_fcgi
+admin -d "$DB" check --json
+expect_rc 0; expect_out_json 'j["ok"] and j["checkpoints"] == 2'
 DB=$TMP/checkpoints.db
 
 CONTEXT="usage:"
@@ -203,6 +202,14 @@ admin -d "$TMP/ro/ro.db" check
 expect_rc 0
 admin -d "$TMP/ro/ro.db" backup "$TMP/copy-ro.db"
 expect_rc 1; expect_err_has "$TMP/copy-ro.db"
+# History and dry runs read; a change is refused whole, saying why.
+admin -d "$TMP/ro/ro.db" history -p p1 -a a1 -s s1 --json
+expect_rc 0; expect_out_json 'len(j) == 2'
+admin -d "$TMP/ro/ro.db" reset -p p1 -a a1 -s s1 --to-sequence 1
+expect_rc 0
+admin -d "$TMP/ro/ro.db" reset -p p1 -a a1 -s s1 --to-sequence 1 --execute
+expect_rc 1; expect_err_has "readonly database"
+expect_eq "0 10|1 12345" "$(sqlite3 "$TMP/ro/ro.db" "SELECT partition, sequence FROM checkpoints WHERE app = 'a1' AND stream = 's1'" | tr '\n' ' ' | sed 's/|/ /g; s/ $//; s/ \([0-9]*\) \([0-9]*\)$/|\1 \2/')"
 # The directory read-only too: SQLite cannot share the WAL file there, so
 # the command says so and stops, reading nothing.
 chmod 555 "$TMP/ro"
@@ -363,10 +370,15 @@ DB=$TMP/checkpoints.db
 # naming its sequence, so a torn row shows, and the last 201 is known.
 CONTEXT="under load:"
 DB=$TMP/load.db
+# The history depth of the service and the command: room for the writes
+# between a reset and its undo, and less than each partition's writes.
+DEPTH=50
+export DIS_CHECKPOINT_HISTORY=$DEPTH
 write_lighttpd_conf '( "/" => ((
 	"socket" => "'"$TMP"'/load.sock",
 	"bin-path" => "'"$BIN"'",
-	"bin-environment" => ( "DIS_CHECKPOINT_DATABASE" => "'"$DB"'" ),
+	"bin-environment" => ( "DIS_CHECKPOINT_DATABASE" => "'"$DB"'",
+	    "DIS_CHECKPOINT_HISTORY" => "'"$DEPTH"'" ),
 	"max-procs" => 1,
 	"check-local" => "disable"
 )) )'
@@ -434,6 +446,22 @@ while [ $backups -lt 3 ]; do
 	expect_out_json 'len(j) == 8 and len(set(c["sequence"] for c in j)) == 1'
 done
 acked_after=$(cat "$TMP"/acked.* | wc -l)
+# A reset of the writers' stream mid-load, then its undo: the undo puts
+# back exactly the values the reset printed as old, which are those its
+# transaction replaced (the history's).
+admin -d "$DB" reset -p p1 -a load -s s --shift-by 1000 --execute
+expect_rc 0
+reset_moves=$(moves)
+expect_eq 4 "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '$3 == $2 + 1000' | wc -l)"
+# The writers pause for the undo (each lands at most the write it has in
+# flight), so however slow the command runs the history still holds the
+# values the reset replaced.
+kill -STOP $pids
+admin -d "$DB" undo -p p1 -a load -s s --execute
+kill -CONT $pids
+expect_rc 0
+expect_eq "$(printf '%s' "$reset_moves" | tr '|' '\n' | awk '{ print $1, $2 }')" \
+    "$(moves | tr '|' '\n' | awk '{ print $1, $3 }')"
 touch "$TMP/stop-writers"
 wait $pids
 wait $resetter_pid
@@ -465,6 +493,16 @@ for p in $(seq 0 $((WRITERS - 1))); do
 	admin -d "$DB" checkpoints -p p1 -a load -s s --json
 	expect_out_json "[c['sequence'] for c in j if c['partition'] == $p] == [$sent]"
 done
+# Each checkpoint keeps its last DEPTH changes, chained to its value now.
+for p in $(seq 0 $((WRITERS - 1))); do
+	admin -d "$DB" history -p p1 -a load -s s --partition "$p" --json
+	expect_chained "len(j) == $DEPTH and chained(j, {$p: $(cat "$TMP/sent.$p")})"
+done
+admin -d "$DB" history -p p1 -a load -s r --json
+keep=$((resets + 1 < DEPTH ? resets + 1 : DEPTH))
+expect_chained "len(j) == 8 * $keep and chained(j, {p: 100 + 5 * $resets for p in range(8)}) and all(r['origin'] == 'reset' for r in j if r['old'] is not None)"
+expect_eq "$((WRITERS * DEPTH + 8 * keep))" "$(sqlite3 "$DB" 'SELECT count(*) FROM history')"
+unset DIS_CHECKPOINT_HISTORY
 kill "$LIGHTTPD_PID"
 
 finish

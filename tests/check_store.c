@@ -41,19 +41,32 @@ static char		*dbpath;
 static struct store	*st;
 
 static struct store *
-open_store(const char *path)
+open_store_waiting(const char *path, int history, int busy_timeout_ms)
 {
 	struct store_options	 o;
 	struct store		*s;
 
 	memset(&o, 0, sizeof(o));
 	o.path = path;
+	o.history = history;
 	o.sync_full = false;	/* durability is not under test here */
 	o.journal_mode = "WAL";
-	o.busy_timeout_ms = 2000;
+	o.busy_timeout_ms = busy_timeout_ms;
 	s = store_open(&o);
 	ck_assert_ptr_nonnull(s);
 	return s;
+}
+
+static struct store *
+open_store_history(const char *path, int history)
+{
+	return open_store_waiting(path, history, 2000);
+}
+
+static struct store *
+open_store(const char *path)
+{
+	return open_store_history(path, 0);
 }
 
 /* A connection of the test's own to the PostgreSQL database. */
@@ -84,7 +97,9 @@ pg_reset(void)
 	PGconn	*c = pg_connect();
 
 	pg_must(c, "SET client_min_messages = warning");
-	pg_must(c, "DROP TABLE IF EXISTS apps, checkpoints, schema_versions");
+	pg_must(c, "DROP TABLE IF EXISTS apps, checkpoints, schema_versions, "
+	    "history, operations");
+	pg_must(c, "DROP FUNCTION IF EXISTS dis_checkpoint_history()");
 	PQfinish(c);
 }
 
@@ -338,7 +353,7 @@ START_TEST(test_schema_version)
 	tables = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	ck_assert_int_eq(version, 2);
+	ck_assert_int_eq(version, 3);
 	ck_assert_int_eq(tables, 2);
 }
 END_TEST
@@ -1085,7 +1100,7 @@ START_TEST(test_pg_schema_version)
 	    " 'checkpoints')), (SELECT count(*) FROM apps)"
 	    " FROM schema_versions");
 	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1,2");
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1,2,3");
 	ck_assert_str_eq(PQgetvalue(res, 0, 1), "2");
 	ck_assert_str_eq(PQgetvalue(res, 0, 2), "6");
 	PQclear(res);
@@ -1227,6 +1242,324 @@ START_TEST(test_describe)
 }
 END_TEST
 
+/* ---- history -------------------------------------------------------- */
+
+/* The history rows seen, copied out, newest first per partition. */
+struct hist_seen {
+	struct {
+		long long	 partition, seq, old, old_set, new, changed;
+		char		 old_meta[32], new_meta[32], origin[16];
+		char		 operation[40];
+	}		 v[512];
+	size_t		 n;
+};
+
+static int
+collect_history(void *arg, const struct history_row *h)
+{
+	struct hist_seen	*hs = arg;
+
+	ck_assert_uint_lt(hs->n, 512);
+	ck_assert_str_eq(h->type, "LAST_READ");
+	hs->v[hs->n].partition = h->partition;
+	hs->v[hs->n].seq = h->seq;
+	hs->v[hs->n].old = h->old_sequence;
+	hs->v[hs->n].old_set = h->old_set_ms;
+	hs->v[hs->n].new = h->new_sequence;
+	hs->v[hs->n].changed = h->changed_ms;
+	ck_assert((h->old_sequence < 0) == (h->old_metadata == NULL));
+	ck_assert((h->new_sequence < 0) == (h->new_metadata == NULL));
+	snprintf(hs->v[hs->n].old_meta, 32, "%s", h->old_metadata ?
+	    h->old_metadata : "(none)");
+	snprintf(hs->v[hs->n].new_meta, 32, "%s", h->new_metadata ?
+	    h->new_metadata : "(none)");
+	snprintf(hs->v[hs->n].origin, 16, "%s", h->origin);
+	snprintf(hs->v[hs->n].operation, 40, "%s", h->operation ?
+	    h->operation : "");
+	hs->n++;
+	return 0;
+}
+
+static struct hist_seen *
+history(const char *app, const char *stream, long long partition,
+    const char *operation)
+{
+	struct checkpoint_key	 key = { "p1", app, stream, "LAST_READ",
+	    partition };
+	struct hist_seen	*hs = calloc(1, sizeof(*hs));
+
+	ck_assert_ptr_nonnull(hs);
+	ck_assert_int_eq(store_history(st, &key, operation, collect_history,
+	    hs), DIS_OK);
+	return hs;
+}
+
+/* A partition's rows chain: each row's new value is the next's old. */
+static void
+assert_chained(const struct hist_seen *hs, size_t from, size_t to)
+{
+	size_t	 i;
+
+	for (i = from; i + 1 < to; i++) {
+		ck_assert_int_eq(hs->v[i].seq, hs->v[i + 1].seq + 1);
+		ck_assert_int_eq(hs->v[i].old, hs->v[i + 1].new);
+		ck_assert_str_eq(hs->v[i].old_meta, hs->v[i + 1].new_meta);
+		ck_assert_int_eq(hs->v[i].old_set, hs->v[i + 1].changed);
+		ck_assert_int_ge(hs->v[i].changed, hs->v[i + 1].changed);
+	}
+}
+
+static void
+use_history(int depth)
+{
+	store_close(st);
+	st = open_store_history(dbpath, depth);
+}
+
+START_TEST(test_history_depth)
+{
+	struct hist_seen	*hs;
+	char			 meta[8];
+	int			 i;
+
+	use_history(3);
+	create("p1", "a1");
+	for (i = 1; i <= 5; i++) {
+		snprintf(meta, sizeof(meta), "m%d", i);
+		commit("p1", "a1", "s1", 0, i, meta);
+	}
+	commit("p1", "a1", "s1", 1, 7, "");
+	hs = history("a1", "s1", -1, NULL);
+	/* Partition 0 keeps its last three changes, 1 its only one. */
+	ck_assert_uint_eq(hs->n, 4);
+	ck_assert_int_eq(hs->v[0].seq, 5);
+	ck_assert_int_eq(hs->v[0].old, 4);
+	ck_assert_str_eq(hs->v[0].old_meta, "m4");
+	ck_assert_int_eq(hs->v[0].new, 5);
+	ck_assert_str_eq(hs->v[0].new_meta, "m5");
+	ck_assert_str_eq(hs->v[0].origin, "api");
+	ck_assert_str_eq(hs->v[0].operation, "");
+	ck_assert_int_eq(hs->v[2].seq, 3);
+	assert_chained(hs, 0, 3);
+	ck_assert_int_eq(hs->v[3].partition, 1);
+	ck_assert_int_eq(hs->v[3].old, -1);
+	ck_assert_int_eq(hs->v[3].old_set, 0);
+	free(hs);
+	/* A delete is a change; a new value after it was none since then. */
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", -1)), DIS_OK);
+	commit("p1", "a1", "s1", 0, 9, "x");
+	hs = history("a1", "s1", 0, NULL);
+	ck_assert_uint_eq(hs->n, 3);
+	ck_assert_int_eq(hs->v[0].old, -1);
+	ck_assert_int_eq(hs->v[0].new, 9);
+	ck_assert_int_eq(hs->v[1].old, 5);
+	ck_assert_int_eq(hs->v[1].new, -1);
+	ck_assert_int_eq(hs->v[0].old_set, hs->v[1].changed);
+	assert_chained(hs, 0, 3);
+	free(hs);
+	hs = history("a1", "s1", 1, NULL);
+	ck_assert_uint_eq(hs->n, 2);
+	ck_assert_int_eq(hs->v[0].new, -1);
+	free(hs);
+	/* An app's history goes with it. */
+	ck_assert_int_eq(apply1(op_delete_app("p1", "a1")), DIS_OK);
+	create("p1", "a1");
+	hs = history("a1", "s1", -1, NULL);
+	ck_assert_uint_eq(hs->n, 0);
+	free(hs);
+}
+END_TEST
+
+START_TEST(test_history_off)
+{
+	struct checkpoint_key	 key = { "p1", "nope", "s1", "LAST_READ", -1 };
+	struct hist_seen	*hs;
+
+	create("p1", "a1");
+	commit("p1", "a1", "s1", 0, 1, "");
+	commit("p1", "a1", "s1", 0, 2, "");
+	ck_assert_int_eq(apply1(op_delete_ckpt("p1", "a1", "s1", 0)), DIS_OK);
+	hs = history("a1", "s1", -1, NULL);
+	ck_assert_uint_eq(hs->n, 0);
+	free(hs);
+	ck_assert_int_eq(store_history(st, &key, NULL, collect_history, NULL),
+	    DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+/* A planned change: reads inside the transaction, then one op. */
+struct shift {
+	long long	 by;
+	long long	 seen;
+	enum dis_err	 answer;
+	struct write_op	 op, *opp;
+	bool		 race;	/* another writer tries meanwhile */
+};
+
+/* The API's write of the checkpoint the plan read, from elsewhere. */
+static enum dis_err
+write_meanwhile(void)
+{
+	struct store	*other = open_store_waiting(dbpath, 0, 300);
+	struct write_op	 op = op_commit("p1", "a1", "s1", 0, 777, "api");
+	struct write_op	*p = &op;
+
+	store_apply(other, &p, 1);
+	store_close(other);
+	return op.result;
+}
+
+static enum dis_err
+shift_plan(void *arg, struct store *s, struct write_op ***ops, size_t *n)
+{
+	struct shift		*sh = arg;
+	struct checkpoint_key	 key = { "p1", "a1", "s1", "LAST_READ", 0 };
+	char			*meta;
+	enum dis_err		 err;
+
+	ck_assert_ptr_eq(s, st);
+	if ((err = store_get_checkpoint(s, &key, &sh->seen, &meta)) != DIS_OK)
+		return err;
+	free(meta);
+	/* Held: no write gets between this read and the change's commit. */
+	if (sh->race)
+		ck_assert_int_eq(write_meanwhile(), DIS_ERR_UNAVAILABLE);
+	sh->op = op_commit("p1", "a1", "s1", 0, sh->seen + sh->by, "moved");
+	sh->opp = &sh->op;
+	*ops = &sh->opp;
+	*n = 1;
+	return sh->answer;
+}
+
+START_TEST(test_change)
+{
+	struct checkpoint_key	 key = { "p1", "a1", "s1", "LAST_READ", -1 };
+	struct store_operation	 op;
+	struct hist_seen	*hs;
+	struct shift		 sh = { 10, 0, DIS_OK, { 0 }, NULL, false };
+	size_t			 failed = 0;
+
+	use_history(5);
+	create("p1", "a1");
+	ck_assert_int_eq(store_last_operation(st, &key, &op), DIS_OK);
+	ck_assert_str_eq(op.id, "");
+	commit("p1", "a1", "s1", 0, 5, "");
+	/* A dry run reads and writes nothing. */
+	ck_assert_int_eq(store_change(st, ORIGIN_RESET, "p1", "a1", false,
+	    shift_plan, &sh, &failed), DIS_OK);
+	ck_assert_int_eq(sh.seen, 5);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 5);
+	ck_assert_int_eq(store_last_operation(st, &key, &op), DIS_OK);
+	ck_assert_str_eq(op.id, "");
+	/* A plan that gives up changes nothing. */
+	sh.answer = DIS_ERR_INVALID;
+	ck_assert_int_eq(store_change(st, ORIGIN_RESET, "p1", "a1", true,
+	    shift_plan, &sh, &failed), DIS_ERR_INVALID);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 5);
+	sh.answer = DIS_OK;
+	sh.race = true;
+	ck_assert_int_eq(store_change(st, ORIGIN_RESET, "p1", "a1", true,
+	    shift_plan, &sh, &failed), DIS_OK);
+	sh.race = false;
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 15);
+	ck_assert_int_eq(store_last_operation(st, &key, &op), DIS_OK);
+	ck_assert_str_eq(op.origin, "reset");
+	ck_assert_int_eq(op.changes, 1);
+	ck_assert_int_gt(op.at_ms, 0);
+	hs = history("a1", "s1", -1, op.id);
+	ck_assert_uint_eq(hs->n, 1);
+	ck_assert_int_eq(hs->v[0].old, 5);
+	ck_assert_int_eq(hs->v[0].new, 15);
+	ck_assert_str_eq(hs->v[0].origin, "reset");
+	ck_assert_str_eq(hs->v[0].operation, op.id);
+	free(hs);
+	/* An undo is recorded, but is not what the next undo undoes. */
+	sh.by = -10;
+	ck_assert_int_eq(store_change(st, ORIGIN_UNDO, "p1", "a1", true,
+	    shift_plan, &sh, &failed), DIS_OK);
+	hs = history("a1", "s1", 0, NULL);
+	ck_assert_uint_eq(hs->n, 3);
+	ck_assert_str_eq(hs->v[0].origin, "undo");
+	free(hs);
+	ck_assert_int_eq(store_last_operation(st, &key, &op), DIS_OK);
+	ck_assert_str_eq(op.origin, "reset");
+	/* No such app: nothing planned. */
+	ck_assert_int_eq(store_change(st, ORIGIN_RESET, "p1", "nope", true,
+	    shift_plan, &sh, &failed), DIS_ERR_APP_NOT_FOUND);
+	key.app = "nope";
+	ck_assert_int_eq(store_last_operation(st, &key, &op),
+	    DIS_ERR_APP_NOT_FOUND);
+}
+END_TEST
+
+/* A refused op undoes the whole change, and says which it was. */
+static enum dis_err
+two_plan(void *arg, struct store *s, struct write_op ***ops, size_t *n)
+{
+	struct write_op	**p = arg;
+
+	(void)s;
+	*ops = p;
+	*n = 2;
+	return DIS_OK;
+}
+
+START_TEST(test_change_refused)
+{
+	struct write_op	 a = op_commit("p1", "a1", "s1", 0, 50, "");
+	struct write_op	 b = op_commit("p1", "gone", "s1", 0, 60, "");
+	struct write_op	*p[2] = { &a, &b };
+	struct hist_seen *hs;
+	size_t		 failed = 99;
+
+	use_history(5);
+	create("p1", "a1");
+	commit("p1", "a1", "s1", 0, 5, "");
+	ck_assert_int_eq(store_change(st, ORIGIN_IMPORT, NULL, NULL, true,
+	    two_plan, p, &failed), DIS_ERR_APP_NOT_FOUND);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_int_eq(get("p1", "a1", "s1", 0, NULL, 0), 5);
+	hs = history("a1", "s1", -1, NULL);
+	ck_assert_uint_eq(hs->n, 1);
+	free(hs);
+}
+END_TEST
+
+#define SAME_KEY_RACERS	2
+#define SAME_KEY_WRITES	150
+
+/* Processes writing one checkpoint at once: one chain, in commit order. */
+START_TEST(test_history_processes)
+{
+	struct hist_seen	*hs;
+	pid_t			 pids[SAME_KEY_RACERS];
+	int			 i, j, status;
+
+	create("p1", "a1");
+	for (i = 0; i < SAME_KEY_RACERS; i++) {
+		ck_assert_int_ne(pids[i] = fork(), -1);
+		if (pids[i] > 0)
+			continue;
+		st = open_store_history(dbpath, 1000);
+		for (j = 1; j <= SAME_KEY_WRITES; j++)
+			if (apply1(op_commit("p1", "a1", "s1", 0,
+			    i * 1000 + j, i ? "b" : "a")) != DIS_OK)
+				_exit(3);
+		_exit(0);
+	}
+	for (i = 0; i < SAME_KEY_RACERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	hs = history("a1", "s1", 0, NULL);
+	ck_assert_uint_eq(hs->n, SAME_KEY_RACERS * SAME_KEY_WRITES);
+	ck_assert_int_eq(hs->v[0].new, get("p1", "a1", "s1", 0, NULL, 0));
+	ck_assert_int_eq(hs->v[hs->n - 1].old, -1);
+	assert_chained(hs, 0, hs->n);
+	free(hs);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1281,6 +1614,15 @@ store_suite(void)
 	tcase_add_test(tc, test_reopen);
 	tcase_add_test(tc, test_two_connections);
 	tcase_add_test(tc, test_check_writable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("history");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_history_depth);
+	tcase_add_test(tc, test_history_off);
+	tcase_add_test(tc, test_change);
+	tcase_add_test(tc, test_change_refused);
+	tcase_add_test(tc, test_history_processes);
 	suite_add_tcase(s, tc);
 	return s;
 }
