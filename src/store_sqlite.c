@@ -979,6 +979,25 @@ end_read(struct lite *s, int rc, const char *what)
 	return fail(s, rc, what);
 }
 
+/*
+ * Opens a read and, unless app is NULL, checks project's app exists:
+ * DIS_OK with the read open, else the read is closed again and
+ * DIS_ERR_APP_NOT_FOUND or the error returned.
+ */
+static enum dis_err
+begin_app_read(struct lite *s, const char *project, const char *app)
+{
+	enum dis_err	 err;
+	int		 rc;
+
+	if ((err = begin_read(s)) != DIS_OK || app == NULL)
+		return err;
+	if ((rc = app_exists(s, project, app)) == SQLITE_ROW)
+		return DIS_OK;
+	err = end_read(s, rc, "read app");
+	return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
+}
+
 static enum dis_err
 lite_get_checkpoint(void *handle, const struct checkpoint_key *key,
     long long *sequence, char **metadata)
@@ -1111,14 +1130,8 @@ lite_partition_states(void *handle, const struct checkpoint_key *key,
 	int		 rc, seen = 0;
 
 	*has_more = false;
-	if ((err = begin_read(s)) != DIS_OK)
+	if ((err = begin_app_read(s, key->project, key->app)) != DIS_OK)
 		return err;
-	if ((rc = app_exists(s, key->project, key->app)) == SQLITE_DONE) {
-		end_read(s, SQLITE_OK, NULL);
-		return DIS_ERR_APP_NOT_FOUND;
-	}
-	if (rc != SQLITE_ROW)
-		return end_read(s, rc, "read app");
 	st = stmt(s, ST_STATES);
 	bind_key(st, key);
 	sqlite3_bind_int(st, 6, limit + 1);
@@ -1183,13 +1196,8 @@ lite_list_checkpoints(void *handle, const char *project, const char *app,
 	enum dis_err		 err;
 	int			 rc = SQLITE_OK;
 
-	if ((err = begin_read(s)) != DIS_OK)
+	if ((err = begin_app_read(s, project, app)) != DIS_OK)
 		return err;
-	if (app != NULL &&
-	    (rc = app_exists(s, project, app)) != SQLITE_ROW) {
-		err = end_read(s, rc, "read app");
-		return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
-	}
 	st = stmt(s, ST_ROWS);
 	bind_text(st, 1, project);
 	bind_text(st, 2, app);
@@ -1339,12 +1347,8 @@ lite_history(void *handle, const struct checkpoint_key *key,
 	enum dis_err		 err;
 	int			 rc;
 
-	if ((err = begin_read(s)) != DIS_OK)
+	if ((err = begin_app_read(s, key->project, key->app)) != DIS_OK)
 		return err;
-	if ((rc = app_exists(s, key->project, key->app)) != SQLITE_ROW) {
-		err = end_read(s, rc, "read app");
-		return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
-	}
 	st = stmt(s, ST_HIST_ROWS);
 	bind_key(st, key);
 	bind_text(st, 6, operation);
@@ -1378,12 +1382,8 @@ lite_last_operation(void *handle, const struct checkpoint_key *key,
 	enum dis_err	 err;
 	int		 rc;
 
-	if ((err = begin_read(s)) != DIS_OK)
+	if ((err = begin_app_read(s, key->project, key->app)) != DIS_OK)
 		return err;
-	if ((rc = app_exists(s, key->project, key->app)) != SQLITE_ROW) {
-		err = end_read(s, rc, "read app");
-		return err == DIS_OK ? DIS_ERR_APP_NOT_FOUND : err;
-	}
 	st = stmt(s, ST_OP_LAST);
 	bind_key(st, key);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
