@@ -849,6 +849,24 @@ first_stmt(struct pg *s, enum stmt which, const char *text, int n,
 	}
 }
 
+/*
+ * first_stmt for the reads whose rows start with a column saying whether
+ * the app exists ('t'), then a row per item: DIS_ERR_APP_NOT_FOUND when it
+ * does not. The caller clears *res, also on failure.
+ */
+static enum dis_err
+app_rows(struct pg *s, enum stmt which, int n, const char *const *values,
+    const char *what, PGresult **res)
+{
+	enum dis_err	 err;
+
+	if ((err = first_stmt(s, which, NULL, n, values, what, res)) != DIS_OK)
+		return err;
+	if (PQntuples(*res) == 0 || strcmp(PQgetvalue(*res, 0, 0), "t") != 0)
+		return DIS_ERR_APP_NOT_FOUND;
+	return DIS_OK;
+}
+
 static void *
 pg_open(const struct store_options *opts)
 {
@@ -1348,13 +1366,11 @@ pg_list_checkpoints(void *handle, const char *project, const char *app,
 	enum dis_err		 err;
 	int			 row;
 
-	if ((err = first_stmt(s, ST_ROWS, NULL, 3, v, "list checkpoints",
-	    &res)) != DIS_OK) {
+	if ((err = app_rows(s, ST_ROWS, 3, v, "list checkpoints", &res)) !=
+	    DIS_OK) {
 		PQclear(res);
 		return err;
 	}
-	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-		err = DIS_ERR_APP_NOT_FOUND;
 	for (row = 0; err == DIS_OK && row < PQntuples(res) &&
 	    !PQgetisnull(res, row, 1); row++) {
 		r.app = PQgetvalue(res, row, 1);
@@ -1431,13 +1447,11 @@ pg_history(void *handle, const struct checkpoint_key *key,
 
 	snprintf(partition, sizeof(partition), "%lld", key->partition);
 	v[4] = partition;
-	if ((err = first_stmt(s, ST_HIST_ROWS, NULL, 6, v, "read history",
-	    &res)) != DIS_OK) {
+	if ((err = app_rows(s, ST_HIST_ROWS, 6, v, "read history", &res)) !=
+	    DIS_OK) {
 		PQclear(res);
 		return err;
 	}
-	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-		err = DIS_ERR_APP_NOT_FOUND;
 	for (row = 0; err == DIS_OK && row < PQntuples(res) &&
 	    !PQgetisnull(res, row, 1); row++) {
 		h.type = PQgetvalue(res, row, 1);
