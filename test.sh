@@ -85,7 +85,7 @@ stage_sanitize() {
 }
 
 stage_valgrind() {
-	local t0 dir=$top/build-valgrind logs bad=0 f
+	local t0 dir=$top/build-valgrind logs bad=0 f checked
 	t0=$(date +%s)
 	if ! dist_build "$dir" CFLAGS="-g -O1"; then
 		broken valgrind "build failed"
@@ -96,12 +96,21 @@ stage_valgrind() {
 	# a home directory, 0700 on Debian 12).
 	logs=$(mktemp -d "${TMPDIR:-/tmp}/dis-checkpoint-valgrind.XXXXXX")
 	chmod 1777 "$logs"
-	# Only the shell tests run the binary; %p gives one log per process.
+	# Only the shell tests run the binary, through this wrapper: one log
+	# per process, named by the time it started as well as its PID, for
+	# PIDs wrap (pid_max is 32768 here) within the stage, and a second
+	# process with a PID would truncate the first one's log, or, run as
+	# nobody, fail to open root's.
+	cat >"$logs/wrapper" <<EOF
+#!/bin/sh
+exec valgrind --quiet --error-exitcode=99 \\
+    --leak-check=full --errors-for-leak-kinds=definite,indirect \\
+    --show-leak-kinds=definite,indirect --track-fds=no \\
+    --log-file="$logs/vg.\$(date +%s%N).%p.log" "\$@"
+EOF
+	chmod 755 "$logs/wrapper"
 	(cd "$dir" &&
-	    DIS_CHECKPOINT_WRAPPER="valgrind --quiet --error-exitcode=99 \
---leak-check=full --errors-for-leak-kinds=definite,indirect \
---show-leak-kinds=definite,indirect --track-fds=no \
---log-file=$logs/vg.%p.log" \
+	    DIS_CHECKPOINT_WRAPPER="$logs/wrapper" \
 	    CK_TIMEOUT_MULTIPLIER=10 KILL_CYCLES=${VALGRIND_KILL_CYCLES:-3} \
 	    make -j"$JOBS" check TESTS='$(dist_check_SCRIPTS)') || {
 		rc=1
@@ -118,9 +127,10 @@ stage_valgrind() {
 			bad=$((bad + 1))
 		fi
 	done
-	echo "valgrind: $(ls "$logs" | wc -l) processes checked, $bad with errors"
-	total_pass=$((total_pass + ($(ls "$logs" | wc -l) > 0 && bad == 0)))
-	if [ $bad -ne 0 ] || [ -z "$(ls "$logs")" ]; then
+	checked=$(find "$logs" -name 'vg.*.log' | wc -l)
+	echo "valgrind: $checked processes checked, $bad with errors"
+	total_pass=$((total_pass + (checked > 0 && bad == 0)))
+	if [ $bad -ne 0 ] || [ "$checked" -eq 0 ]; then
 		total_fail=$((total_fail + 1))
 		rc=1
 	fi
