@@ -116,18 +116,18 @@ expect_body_has '[app_stream_limit: '
 ckpt "$(app_name 0)" "$(stream_name 999)" 5
 expect_empty 201
 read -r want_describe want_list <<<"$(largest 1000 1000)"
-fcgi GET "/v2/pb/apps/$(app_name 0)"
+fcgi_whole GET "/v2/pb/apps/$(app_name 0)"
 expect_status 200
 expect_eq "$want_describe" "${#BODY}"
 start=$(date +%s%3N)
-fcgi GET '/v2/pb/apps?limit=100'
+fcgi_whole GET '/v2/pb/apps?limit=100'
 took=$(($(date +%s%3N) - start))
 expect_status 200
 expect_json 'len(j["apps"]) == 100 and all(len(a["commit_checkpoint_stream_names"]) == 1000 for a in j["apps"])'
 expect_eq "$want_list" "${#BODY}"
 rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null)
 echo "limit 1000: largest describe $want_describe bytes, list $want_list bytes" \
-    "(list built and sent in $took ms; service peak RSS ${rss:-?} kB)"
+    "(list fetched in $took ms; service peak RSS ${rss:-?} kB)"
 stop_fcgi
 expect_eq 0 $?
 finish

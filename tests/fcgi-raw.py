@@ -6,6 +6,7 @@ padding or request id, records cut short, requests that never finish.
   fcgi-raw.py case SOCKET STEPS EXPECT     one case of tests/fcgi-raw-cases.txt
   fcgi-raw.py hold SOCKET N KIND           N peers that stop sending, with probes
   fcgi-raw.py drip SOCKET N                N peers dripping a body, with probes
+  fcgi-raw.py request SOCKET METHOD URI    one request, its body on stdin
 
 SOCKET is a unix socket's path, or HOST:PORT for TCP. Common options:
   -T SECONDS  the service's request_timeout (default 2): how long a silent
@@ -17,6 +18,12 @@ helpers below (the case table's columns). Each step is bytes to send or an
 action (shut, until(...)); each expectation is a check on what came back.
 Exit 0 when every expectation held, 1 otherwise (with what was sent and
 received on stderr), 2 on bad usage.
+
+request: what cgi-fcgi does, for answers of more than one record: its
+FCGI_STDOUT on stdout, exit 0 once the request ended complete, 1 if not.
+(cgi-fcgi 2.4 loses the rest of an answer when a record header arrives in
+two reads: it copies the header's second part to &header + n, n headers
+on, not n bytes.)
 
 hold / drip: open N connections, then make probe requests (GET /health and
 POST /v2/p1/apps) while they are held and wait until each held connection
@@ -779,6 +786,17 @@ def run_drip(args):
     return 0
 
 
+def run_request(args):
+    body = sys.stdin.buffer.read()
+    p = Peer(args.socket)
+    p.send(request(1, Request(args.method, args.uri, body)))
+    while not p.eof and p.ends.get(1) is None:
+        p.on_readable()
+    p.sock.close()
+    sys.stdout.buffer.write(p.stdout.get(1, b''))
+    return 0 if p.ends.get(1) == REQUEST_COMPLETE else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('-T', type=float, default=2.0)
@@ -814,8 +832,13 @@ def main():
             h.add_argument('--http', action='store_true',
                            help='SOCKET is HOST:PORT of a web server in '
                            'front: the peers and probes speak HTTP')
+    r = sub.add_parser('request')
+    r.add_argument('socket')
+    r.add_argument('method')
+    r.add_argument('uri')
     args = ap.parse_args()
-    return {'case': run_case, 'hold': run_hold, 'drip': run_drip}[
+    return {'case': run_case, 'hold': run_hold, 'drip': run_drip,
+            'request': run_request}[
         args.cmd](args)
 
 

@@ -245,6 +245,16 @@ fcgi() {
 	parse_cgi_response
 }
 
+# fcgi_whole METHOD URI [BODY]: as fcgi, through tests/fcgi-raw.py, for an
+# answer of more than one FastCGI record (64 kB): cgi-fcgi can cut those
+# short (see fcgi-raw.py's request).
+fcgi_whole() {
+	printf '%s' "${3-}" |
+	    "$PYTHON" "$abs_top_srcdir/tests/fcgi-raw.py" request "$SOCK" "$1" "$2" \
+	    >"$TMP/out" 2>"$TMP/err" || fail "${CONTEXT:-} $1 $2: no complete answer"
+	parse_cgi_response
+}
+
 # cgi METHOD URI [BODY [VAR=VALUE ...]]: the binary as a plain CGI program.
 cgi() {
 	local LC_ALL=C method=$1 uri=$2 body=${3-}
