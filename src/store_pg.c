@@ -41,7 +41,7 @@
 #include "log.h"
 #include "store_backend.h"
 
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 
 /* Any constant: the key of the advisory lock the schema changes under. */
 #define MIGRATION_LOCK	"7365303143484b50"
@@ -175,8 +175,15 @@ static const char *const schema_v3[] = {
 	NULL
 };
 
+/* The one name SQLite's history goes by too, for operators and the copy. */
+static const char *const schema_v4[] = {
+	"CREATE VIEW history_rows AS SELECT * FROM history",
+	"INSERT INTO schema_versions (version) VALUES (4)",
+	NULL
+};
+
 static const char *const *const migrations[SCHEMA_VERSION] = { schema_v1,
-    schema_v2, schema_v3 };
+    schema_v2, schema_v3, schema_v4 };
 
 enum stmt {
 	ST_APP_GET,

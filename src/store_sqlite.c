@@ -6,8 +6,10 @@
  * file's write lock (BEGIN IMMEDIATE), which makes every check-then-write
  * of a batch (quota, stream bound, existence) safe across processes.
  * Statements are prepared once per connection and reset after every use.
- * A write of a checkpoint first keeps the value it replaces in the
- * history and prunes it, under the same lock, in the same savepoint.
+ * A write of a checkpoint keeps the value it replaces in the checkpoint's
+ * own row, in its history column (history.h), pruned in the same write; a
+ * delete moves the history, with the delete appended, to the removed
+ * table, from where a new write of the checkpoint takes it back.
  */
 #include "config.h"
 
@@ -21,10 +23,11 @@
 
 #include <sqlite3.h>
 
+#include "history.h"
 #include "log.h"
 #include "store_backend.h"
 
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 
 static const char schema_v1[] =
 	"CREATE TABLE apps ("
@@ -88,9 +91,80 @@ static const char schema_v3[] =
 	") WITHOUT ROWID;"
 	"PRAGMA user_version = 3;";
 
+/*
+ * The history of the rows of checkpoints and removed (see history.h) that
+ * match the condition on their key columns, one row per change: the v3
+ * history table's columns, what a change made being the next one's old
+ * value or, for the newest, the checkpoint's value (none when removed).
+ */
+#define HISTORY_ROWS(where) \
+	"SELECT h.project, h.app, h.stream, h.type, h.partition," \
+	" e.value ->> 0 AS seq, e.value ->> 4 AS old_sequence," \
+	" e.value ->> 6 AS old_metadata, e.value ->> 5 AS old_set_at," \
+	" CASE WHEN lead(e.key) OVER w IS NULL THEN h.now_sequence" \
+	"  ELSE lead(e.value ->> 4) OVER w END AS new_sequence," \
+	" CASE WHEN lead(e.key) OVER w IS NULL THEN h.now_metadata" \
+	"  ELSE lead(e.value ->> 6) OVER w END AS new_metadata," \
+	" e.value ->> 1 AS changed_at, e.value ->> 2 AS origin," \
+	" e.value ->> 3 AS operation" \
+	" FROM (SELECT project, app, stream, type, partition," \
+	"  sequence AS now_sequence, metadata AS now_metadata, history" \
+	"  FROM checkpoints WHERE history IS NOT NULL AND " where \
+	"  UNION ALL SELECT project, app, stream, type, partition, NULL, NULL," \
+	"  history FROM removed WHERE " where ") h, json_each(h.history) e" \
+	" WINDOW w AS (PARTITION BY h.project, h.app, h.stream, h.type," \
+	"  h.partition ORDER BY e.key)"
+
+/* NEW's key, and NEW as one change of a history text. */
+#define NEW_KEY(p)	p "project = NEW.project AND " p "app = NEW.app AND " \
+	p "stream = NEW.stream AND " p "type = NEW.type AND " \
+	p "partition = NEW.partition"
+#define NEW_CHANGE	"json_array(NEW.seq, NEW.changed_at, NEW.origin," \
+	" NEW.operation, NEW.old_sequence, NEW.old_set_at," \
+	" CASE WHEN NEW.old_sequence IS NOT NULL THEN NEW.old_metadata END)"
+
+/*
+ * Each checkpoint's history moves into its own row (history.h), and a
+ * removed checkpoint's into removed: a write then costs no second B-tree.
+ * history_rows shows it as the v3 table did; a row inserted into it, in
+ * seq order, is appended to its checkpoint's history (or its removed
+ * one's): the v3 rows come over that way, and dis-checkpoint-copy's.
+ */
+static const char schema_v4[] =
+	"ALTER TABLE checkpoints ADD COLUMN history TEXT;"
+	"CREATE TABLE removed ("
+	"  project      TEXT NOT NULL,"
+	"  app          TEXT NOT NULL,"
+	"  stream       TEXT NOT NULL,"
+	"  type         TEXT NOT NULL,"
+	"  partition    INTEGER NOT NULL,"
+	"  history      TEXT NOT NULL,"
+	"  PRIMARY KEY (project, app, stream, type, partition)"
+	") WITHOUT ROWID;"
+	"CREATE VIEW history_rows AS " HISTORY_ROWS("1") ";"
+	"CREATE TRIGGER history_rows_insert INSTEAD OF INSERT ON history_rows"
+	" BEGIN"
+	"  UPDATE checkpoints SET history = json_insert(coalesce(history, '[]'),"
+	"   '$[#]', " NEW_CHANGE ") WHERE " NEW_KEY("") ";"
+	"  UPDATE removed SET history = json_insert(history, '$[#]', "
+	NEW_CHANGE ") WHERE " NEW_KEY("") " AND NOT EXISTS (SELECT 1"
+	"   FROM checkpoints c WHERE " NEW_KEY("c.") ");"
+	"  INSERT INTO removed SELECT NEW.project, NEW.app, NEW.stream,"
+	"   NEW.type, NEW.partition, json_array(" NEW_CHANGE ")"
+	"   WHERE NOT EXISTS (SELECT 1 FROM checkpoints c WHERE " NEW_KEY("c.")
+	"   ) AND NOT EXISTS (SELECT 1 FROM removed r WHERE " NEW_KEY("r.") ");"
+	" END;"
+	"INSERT INTO history_rows (project, app, stream, type, partition, seq,"
+	" old_sequence, old_metadata, old_set_at, changed_at, origin, operation)"
+	" SELECT project, app, stream, type, partition, seq, old_sequence,"
+	" old_metadata, old_set_at, changed_at, origin, operation FROM history"
+	" ORDER BY project, app, stream, type, partition, seq;"
+	"DROP TABLE history;"
+	"PRAGMA user_version = 4;";
+
 /* The steps after each version, taken in one transaction. */
 static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2,
-    schema_v3 };
+    schema_v3, schema_v4 };
 
 enum stmt {
 	ST_BEGIN_WRITE,
@@ -118,11 +192,12 @@ enum stmt {
 	ST_PROJECTS,
 	ST_ROWS,
 	ST_COUNTS,
-	ST_CKPT_PARTITIONS,
-	ST_HIST_LAST,
-	ST_HIST_INSERT,
-	ST_HIST_PRUNE,
-	ST_HIST_DELETE_APP,
+	ST_CKPT_NOW,
+	ST_CKPT_STREAM_ROWS,
+	ST_REMOVED_GET,
+	ST_REMOVED_PUT,
+	ST_REMOVED_DROP,
+	ST_REMOVED_DELETE_APP,
 	ST_HIST_ROWS,
 	ST_OP_RECORD,
 	ST_OP_PRUNE,
@@ -164,8 +239,8 @@ static const char *const sql[ST__COUNT] = {
 	[ST_STREAM_COUNT] = "SELECT count(DISTINCT stream) FROM checkpoints"
 	    " WHERE project = ?1 AND app = ?2",
 	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
-	    " stream, type, partition, sequence, metadata, changed)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " stream, type, partition, sequence, metadata, changed, history)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	/* One statement, so one snapshot: a row if the app exists, with a
 	 * NULL sequence when it holds no checkpoint there. */
 	[ST_CKPT_GET] = "SELECT c.sequence, c.metadata FROM apps a"
@@ -192,32 +267,28 @@ static const char *const sql[ST__COUNT] = {
 	    " (SELECT count(*) FROM checkpoints c WHERE NOT EXISTS (SELECT 1"
 	    "  FROM apps a WHERE a.project = c.project AND a.name = c.app)),"
 	    " (SELECT user_version FROM pragma_user_version)",
-	[ST_CKPT_PARTITIONS] = "SELECT partition FROM checkpoints WHERE "
-	    KEY_IS("") " ORDER BY partition",
-	/* The checkpoint's value now, and its newest history row. */
-	[ST_HIST_LAST] = "SELECT c.sequence, c.metadata, c.changed, h.seq,"
-	    " h.changed_at, h.new_sequence IS NULL FROM (SELECT 1)"
-	    " LEFT JOIN checkpoints c ON " KEY_IS("c.") " AND c.partition = ?5"
-	    " LEFT JOIN (SELECT seq, changed_at, new_sequence FROM history"
-	    "  WHERE " KEY_IS("") " AND partition = ?5"
-	    "  ORDER BY seq DESC LIMIT 1) h ON 1",
-	[ST_HIST_INSERT] = "INSERT INTO history (project, app, stream, type,"
-	    " partition, seq, old_sequence, old_metadata, old_set_at,"
-	    " new_sequence, new_metadata, changed_at, origin, operation)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14)",
-	[ST_HIST_PRUNE] = "DELETE FROM history WHERE " KEY_IS("")
-	    " AND partition = ?5 AND seq <= ?6",
-	[ST_HIST_DELETE_APP] = "DELETE FROM history WHERE project = ?1"
+	[ST_CKPT_NOW] = "SELECT sequence, metadata, changed, history"
+	    " FROM checkpoints WHERE " KEY_IS("") " AND partition = ?5",
+	[ST_CKPT_STREAM_ROWS] = "SELECT sequence, metadata, changed, history,"
+	    " partition FROM checkpoints WHERE " KEY_IS(""),
+	[ST_REMOVED_GET] = "SELECT history FROM removed WHERE " KEY_IS("")
+	    " AND partition = ?5",
+	[ST_REMOVED_PUT] = "INSERT OR REPLACE INTO removed (project, app,"
+	    " stream, type, partition, history) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_REMOVED_DROP] = "DELETE FROM removed WHERE " KEY_IS("")
+	    " AND partition = ?5",
+	[ST_REMOVED_DELETE_APP] = "DELETE FROM removed WHERE project = ?1"
 	    " AND app = ?2",
 	[ST_HIST_ROWS] = "SELECT type, partition, seq, old_sequence,"
 	    " old_metadata, old_set_at, new_sequence, new_metadata, changed_at,"
-	    " origin, operation FROM history WHERE " KEY_IS("")
-	    " AND (?5 < 0 OR partition = ?5) AND (?6 IS NULL OR operation = ?6)"
-	    " ORDER BY partition, seq DESC",
+	    " origin, operation FROM (" HISTORY_ROWS(KEY_IS("")
+	    " AND (?5 < 0 OR partition = ?5)") ")"
+	    " WHERE ?6 IS NULL OR operation = ?6 ORDER BY partition, seq DESC",
 	[ST_OP_RECORD] = "INSERT INTO operations (project, app, stream, type,"
 	    " id, origin, at, changes) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    " count(*) FROM history WHERE " KEY_IS("") " AND operation = ?5"
+	    " count(*) FROM (SELECT history FROM checkpoints WHERE " KEY_IS("")
+	    "  UNION ALL SELECT history FROM removed WHERE " KEY_IS("") ") h,"
+	    " json_each(h.history) e WHERE e.value ->> 3 = ?5"
 	    " HAVING count(*) > 0",
 	/* As many runs are kept as values per checkpoint. */
 	[ST_OP_PRUNE] = "DELETE FROM operations WHERE " KEY_IS("")
@@ -243,6 +314,7 @@ struct lite {
 	const char		*origin;	/* of the open write */
 	const char		*operation;
 	long long		 now_ms;	/* its time: of all its changes */
+	struct history_text	 hist;		/* a history being written */
 	dev_t			 dev;		/* the file db has open */
 	ino_t			 ino;
 };
@@ -511,6 +583,7 @@ lite_close(void *handle)
 	struct lite	*s = handle;
 
 	disconnect(s);
+	free(s->hist.buf);
 	free(s);
 }
 
@@ -631,7 +704,7 @@ apply_delete_app(struct lite *s, struct write_op *op)
 	bind_app(st, op);
 	if ((rc = run(st)) != SQLITE_OK)
 		return rc;
-	st = stmt(s, ST_HIST_DELETE_APP);
+	st = stmt(s, ST_REMOVED_DELETE_APP);
 	bind_app(st, op);
 	if ((rc = run(st)) != SQLITE_OK)
 		return rc;
@@ -679,126 +752,168 @@ admit_stream(struct lite *s, struct write_op *op)
 }
 
 /*
- * Keeps the value key's checkpoint holds before it becomes new_sequence
- * and new_metadata (-1 and NULL: deleted), at now, and prunes its history
- * to the depth kept. Nothing when the history is off, or nothing changes.
+ * Into s->hist: the history text (len bytes; NULL for none) with the
+ * change to the value being written appended, from old_sequence (-1:
+ * none) and old_metadata, set at old_set_ms (0: unknown).
  */
 static int
-record_change(struct lite *s, const struct checkpoint_key *key,
-    long long new_sequence, const char *new_metadata, long long now)
+history_next(struct lite *s, const struct checkpoint_key *key,
+    const char *text, size_t len, long long old_sequence,
+    const char *old_metadata, long long old_set_ms)
 {
-	sqlite3_stmt	*last = stmt(s, ST_HIST_LAST), *st;
-	long long	 seq;
-	bool		 had;
-	int		 rc;
+	struct history_change	 c = { s->now_ms, s->origin, s->operation,
+	    old_sequence, old_set_ms, old_metadata };
+	bool			 damaged;
 
-	if (s->opts.history <= 0)
-		return SQLITE_OK;
-	bind_key(last, key);
-	if ((rc = sqlite3_step(last)) != SQLITE_ROW) {
-		done(last);
-		return rc;
-	}
-	had = sqlite3_column_type(last, 0) != SQLITE_NULL;
-	if (!had && new_sequence < 0) {
-		done(last);
-		return SQLITE_OK;
-	}
-	seq = sqlite3_column_int64(last, 3) + 1;
-	st = stmt(s, ST_HIST_INSERT);
+	if (history_append(&s->hist, text, len, &c, s->opts.history,
+	    &damaged) == -1)
+		return SQLITE_NOMEM;
+	if (damaged)
+		log_message("database: the history of %s/%s %s %s partition "
+		    "%lld is not one this program writes; it starts again",
+		    key->project, key->app, key->stream, key->type,
+		    key->partition);
+	return SQLITE_OK;
+}
+
+/* As history_next, from a row of ST_CKPT_NOW or ST_CKPT_STREAM_ROWS. */
+static int
+history_of_row(struct lite *s, const struct checkpoint_key *key,
+    sqlite3_stmt *row)
+{
+	return history_next(s, key, (const char *)sqlite3_column_text(row, 3),
+	    (size_t)sqlite3_column_bytes(row, 3), sqlite3_column_int64(row, 0),
+	    (const char *)sqlite3_column_text(row, 1),
+	    sqlite3_column_int64(row, 2));
+}
+
+/* s->hist as the history of key's removed checkpoint. */
+static int
+put_removed(struct lite *s, const struct checkpoint_key *key)
+{
+	sqlite3_stmt	*st = stmt(s, ST_REMOVED_PUT);
+
 	bind_key(st, key);
-	sqlite3_bind_int64(st, 6, seq);
-	if (had) {
-		sqlite3_bind_value(st, 7, sqlite3_column_value(last, 0));
-		sqlite3_bind_value(st, 8, sqlite3_column_value(last, 1));
-		if (sqlite3_column_int64(last, 2) > 0)
-			sqlite3_bind_value(st, 9, sqlite3_column_value(last, 2));
-	} else if (sqlite3_column_type(last, 3) != SQLITE_NULL &&
-	    sqlite3_column_int(last, 5))
-		/* None since the delete the newest row records. */
-		sqlite3_bind_value(st, 9, sqlite3_column_value(last, 4));
-	if (new_sequence >= 0) {
-		sqlite3_bind_int64(st, 10, new_sequence);
-		bind_text(st, 11, new_metadata);
-	}
-	sqlite3_bind_int64(st, 12, now);
-	bind_text(st, 13, s->origin);
-	bind_text(st, 14, s->operation);
-	/* Its values are bound copies; reset first, or its reset would
-	 * overwrite the insert's error message. */
-	done(last);
-	rc = run(st);
-	if (rc != SQLITE_OK || seq <= s->opts.history)
-		return rc;
-	st = stmt(s, ST_HIST_PRUNE);
-	bind_key(st, key);
-	sqlite3_bind_int64(st, 6, seq - s->opts.history);
+	sqlite3_bind_text(st, 6, s->hist.buf, (int)s->hist.len, SQLITE_STATIC);
 	return run(st);
 }
 
-/* Each partition the delete of op's stream (and type) removes. */
+/*
+ * Deletes op's checkpoint, or every partition of its stream and type; with
+ * history kept, each one's history goes to removed with the delete as its
+ * newest change.
+ */
 static int
-record_stream_delete(struct lite *s, const struct write_op *op, long long now)
+delete_checkpoints(struct lite *s, const struct write_op *op)
 {
 	struct checkpoint_key	 key = op->key;
-	sqlite3_stmt		*st = stmt(s, ST_CKPT_PARTITIONS);
-	long long		*parts = NULL, *grown;
-	size_t			 n = 0, i;
-	int			 rc;
+	bool			 one = op->key.partition >= 0;
+	sqlite3_stmt		*st;
+	int			 rc = SQLITE_DONE;
 
-	if (s->opts.history <= 0)
-		return SQLITE_OK;
-	bind_key(st, &op->key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((grown = realloc(parts, (n + 1) * sizeof(*grown))) ==
-		    NULL) {
-			rc = SQLITE_NOMEM;
-			break;
+	if (s->opts.history > 0) {
+		st = stmt(s, one ? ST_CKPT_NOW : ST_CKPT_STREAM_ROWS);
+		bind_key(st, &op->key);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (!one)
+				key.partition = sqlite3_column_int64(st, 4);
+			if ((rc = history_of_row(s, &key, st)) != SQLITE_OK ||
+			    (rc = put_removed(s, &key)) != SQLITE_OK)
+				break;
 		}
-		parts = grown;
-		parts[n++] = sqlite3_column_int64(st, 0);
+		done(st);
+		if (rc != SQLITE_DONE)
+			return rc;
 	}
+	st = stmt(s, one ? ST_CKPT_DELETE_ONE : ST_CKPT_DELETE_STREAM);
+	bind_key(st, &op->key);
+	return run(st);
+}
+
+/*
+ * Into s->hist, for a checkpoint that has no row: the history of its
+ * removed one, if any (taken out of removed), with its new write as a
+ * change from none since that delete.
+ */
+static int
+history_of_new(struct lite *s, const struct checkpoint_key *key)
+{
+	sqlite3_stmt	*st = stmt(s, ST_REMOVED_GET);
+	long long	 seq, gone_ms;
+	const char	*text;
+	size_t		 len;
+	int		 rc;
+
+	bind_key(st, key);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		done(st);
+		return rc == SQLITE_DONE ? history_next(s, key, NULL, 0, -1,
+		    NULL, 0) : rc;
+	}
+	text = (const char *)sqlite3_column_text(st, 0);
+	len = (size_t)sqlite3_column_bytes(st, 0);
+	history_last(text, len, &seq, &gone_ms);
+	rc = history_next(s, key, text, len, -1, NULL, gone_ms);
 	done(st);
-	for (i = 0; rc == SQLITE_DONE && i < n; i++) {
-		key.partition = parts[i];
-		if ((rc = record_change(s, &key, -1, NULL, now)) == SQLITE_OK)
-			rc = SQLITE_DONE;
+	if (rc != SQLITE_OK)
+		return rc;
+	st = stmt(s, ST_REMOVED_DROP);
+	bind_key(st, key);
+	return run(st);
+}
+
+/*
+ * Writes op's checkpoint. A checkpoint that has a row holds its stream
+ * already, so only a new one meets the stream bound; with history kept,
+ * the row read for that is the value the history keeps.
+ */
+static int
+write_checkpoint(struct lite *s, struct write_op *op)
+{
+	sqlite3_stmt	*st;
+	bool		 keep = s->opts.history > 0, held = false;
+	int		 rc = SQLITE_OK;
+
+	if (keep) {
+		st = stmt(s, ST_CKPT_NOW);
+		bind_key(st, &op->key);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			held = true;
+			rc = history_of_row(s, &op->key, st);
+		} else if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		done(st);
+		if (rc != SQLITE_OK)
+			return rc;
 	}
-	free(parts);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if (!held) {
+		if ((rc = admit_stream(s, op)) != SQLITE_OK ||
+		    op->result != DIS_OK)
+			return rc;
+		if (keep && (rc = history_of_new(s, &op->key)) != SQLITE_OK)
+			return rc;
+	}
+	st = stmt(s, ST_CKPT_UPSERT);
+	bind_key(st, &op->key);
+	sqlite3_bind_int64(st, 6, op->sequence);
+	bind_text(st, 7, op->metadata ? op->metadata : "");
+	sqlite3_bind_int64(st, 8, s->now_ms);
+	if (keep)
+		sqlite3_bind_text(st, 9, s->hist.buf, (int)s->hist.len,
+		    SQLITE_STATIC);
+	return run(st);
 }
 
 static int
 apply_checkpoint(struct lite *s, struct write_op *op)
 {
-	sqlite3_stmt	*st;
-	long long	 now = s->now_ms;
-	const char	*meta = op->metadata ? op->metadata : "";
-	int		 rc;
+	int	 rc;
 
 	if ((rc = require_app(s, op)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? SQLITE_OK : rc;
-	if (op->kind == WRITE_DELETE_CHECKPOINTS) {
-		rc = op->key.partition < 0 ? record_stream_delete(s, op, now) :
-		    record_change(s, &op->key, -1, NULL, now);
-		if (rc != SQLITE_OK)
-			return rc;
-		st = stmt(s, op->key.partition < 0 ? ST_CKPT_DELETE_STREAM :
-		    ST_CKPT_DELETE_ONE);
-		bind_key(st, &op->key);
-		return run(st);
-	}
-	if ((rc = admit_stream(s, op)) != SQLITE_OK || op->result != DIS_OK)
-		return rc;
-	if ((rc = record_change(s, &op->key, op->sequence, meta, now)) !=
-	    SQLITE_OK)
-		return rc;
-	st = stmt(s, ST_CKPT_UPSERT);
-	bind_key(st, &op->key);
-	sqlite3_bind_int64(st, 6, op->sequence);
-	bind_text(st, 7, meta);
-	sqlite3_bind_int64(st, 8, now);
-	return run(st);
+	if (op->kind == WRITE_DELETE_CHECKPOINTS)
+		return delete_checkpoints(s, op);
+	return write_checkpoint(s, op);
 }
 
 static int

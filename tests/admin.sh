@@ -70,12 +70,12 @@ expect_rc 0; expect_eq 1 "$(printf '%s\n' "$OUT" | wc -l)"
 CONTEXT="check:"
 admin -d "$DB" check --json
 expect_rc 0
-expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 3, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 4, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
 admin -d "$DB" check
 expect_rc 0; expect_eq "integrity ok" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
 # A checkpoint of no app (written around the store) is a problem found.
 cp "$DB" "$TMP/orphan.db"
-sqlite3 "$TMP/orphan.db" "INSERT INTO checkpoints VALUES ('p9', 'gone', 's', 'LAST_READ', 0, 1, '', 0)"
+sqlite3 "$TMP/orphan.db" "INSERT INTO checkpoints (project, app, stream, type, partition, sequence, metadata, changed) VALUES ('p9', 'gone', 's', 'LAST_READ', 0, 1, '', 0)"
 admin -d "$TMP/orphan.db" check --json
 expect_rc 1; expect_out_json 'j["orphans"] == 1 and j["ok"] is False'
 # A damaged file: its integrity check fails.
@@ -96,7 +96,7 @@ INSERT INTO apps VALUES ('p1', 'old', 'id', 1);
 INSERT INTO checkpoints VALUES ('p1', 'old', 's', 'LAST_READ', 0, 5, '');
 PRAGMA user_version = 1;" >/dev/null
 admin -d "$TMP/v1.db" check --json
-expect_rc 0; expect_out_json 'j["schema_version"] == 3 and j["checkpoints"] == 1'
+expect_rc 0; expect_out_json 'j["schema_version"] == 4 and j["checkpoints"] == 1'
 admin -d "$TMP/v1.db" checkpoints -p p1 --json
 expect_out_json 'j == [{"project": "p1", "app": "old", "stream": "s", "type": "LAST_READ", "partition": 0, "sequence": 5, "metadata": "", "changed": None}]'
 admin -d "$TMP/v1.db" checkpoints -p p1
@@ -501,7 +501,7 @@ done
 admin -d "$DB" history -p p1 -a load -s r --json
 keep=$((resets + 1 < DEPTH ? resets + 1 : DEPTH))
 expect_chained "len(j) == 8 * $keep and chained(j, {p: 100 + 5 * $resets for p in range(8)}) and all(r['origin'] == 'reset' for r in j if r['old'] is not None)"
-expect_eq "$((WRITERS * DEPTH + 8 * keep))" "$(sqlite3 "$DB" 'SELECT count(*) FROM history')"
+expect_eq "$((WRITERS * DEPTH + 8 * keep))" "$(sqlite3 "$DB" 'SELECT count(*) FROM history_rows')"
 unset DIS_CHECKPOINT_HISTORY
 kill "$LIGHTTPD_PID"
 

@@ -97,6 +97,7 @@ pg_reset(void)
 	PGconn	*c = pg_connect();
 
 	pg_must(c, "SET client_min_messages = warning");
+	pg_must(c, "DROP VIEW IF EXISTS history_rows");
 	pg_must(c, "DROP TABLE IF EXISTS apps, checkpoints, schema_versions, "
 	    "history, operations");
 	pg_must(c, "DROP FUNCTION IF EXISTS dis_checkpoint_history()");
@@ -347,14 +348,16 @@ START_TEST(test_schema_version)
 	version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
-	    "sqlite_master WHERE type = 'table' AND name IN ('apps', "
-	    "'checkpoints')", -1, &q, NULL), SQLITE_OK);
+	    "sqlite_master WHERE (type = 'table' AND name IN ('apps', "
+	    "'checkpoints', 'removed', 'operations')) OR (type = 'view' AND "
+	    "name = 'history_rows') OR name = 'history'", -1, &q, NULL),
+	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
 	tables = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	ck_assert_int_eq(version, 3);
-	ck_assert_int_eq(tables, 2);
+	ck_assert_int_eq(version, 4);
+	ck_assert_int_eq(tables, 5);	/* and no history table */
 }
 END_TEST
 
@@ -1100,7 +1103,7 @@ START_TEST(test_pg_schema_version)
 	    " 'checkpoints')), (SELECT count(*) FROM apps)"
 	    " FROM schema_versions");
 	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1,2,3");
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1,2,3,4");
 	ck_assert_str_eq(PQgetvalue(res, 0, 1), "2");
 	ck_assert_str_eq(PQgetvalue(res, 0, 2), "6");
 	PQclear(res);

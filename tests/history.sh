@@ -268,10 +268,10 @@ fcgi DELETE "/v2/p1/checkpoints?app_name=a1&stream_name=s1&checkpoint_type=LAST_
 expect_status 204
 ckpt a1 s1 0 3
 stop_fcgi
-expect_eq 0 "$(db_sql 'SELECT count(*) FROM history')"
+expect_eq 0 "$(db_sql 'SELECT count(*) FROM history_rows')"
 DIS_CHECKPOINT_HISTORY=0 admin reset -p p1 -a a1 -s s1 --to-sequence 9 --execute
 expect_rc 0
-expect_eq 0 "$(db_sql 'SELECT count(*) + (SELECT count(*) FROM operations) FROM history')"
+expect_eq 0 "$(db_sql 'SELECT count(*) + (SELECT count(*) FROM operations) FROM history_rows')"
 admin history -p p1 -a a1 -s s1
 expect_rc 1; expect_err_has "keeps no LAST_READ history"
 admin undo -p p1 -a a1 -s s1
@@ -303,8 +303,44 @@ ckpt old s 0 8 new
 ckpt old s 1 9
 stop_fcgi
 admin check --json
-expect_rc 0; expect_out_json 'j["schema_version"] == 3 and j["checkpoints"] == 2'
+expect_rc 0; expect_out_json 'j["schema_version"] == 4 and j["checkpoints"] == 2'
 admin history -p p1 -a old -s s --json
 expect_out_json '[(r["partition"], r["old"], r["old_set"], r["new"]["sequence"]) for r in sorted(j, key=lambda r: r["partition"])] == [(0, {"sequence": 5, "metadata": "kept"}, "2023-11-14T22:13:20.000Z", 8), (1, {"sequence": 6, "metadata": ""}, None, 9)]'
+
+CONTEXT="schema 3:"
+# SQLite's schema 3 kept history in a table; 4 keeps it in each
+# checkpoint's row (a removed one's in removed). The migration keeps every
+# change, the chains and the operations, and the next write goes on.
+if ! db_is_pg; then
+	DB=$TMP/v3.db
+	sqlite3 "$DB" "PRAGMA journal_mode=WAL;
+CREATE TABLE apps (project TEXT NOT NULL, name TEXT NOT NULL, app_id TEXT NOT NULL, create_time INTEGER NOT NULL, PRIMARY KEY (project, name)) WITHOUT ROWID;
+CREATE TABLE checkpoints (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, sequence INTEGER NOT NULL, metadata TEXT NOT NULL, changed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (project, app, stream, type, partition)) WITHOUT ROWID;
+CREATE TABLE history (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, seq INTEGER NOT NULL, old_sequence INTEGER, old_metadata TEXT, old_set_at INTEGER, new_sequence INTEGER, new_metadata TEXT, changed_at INTEGER NOT NULL, origin TEXT NOT NULL, operation TEXT, PRIMARY KEY (project, app, stream, type, partition, seq)) WITHOUT ROWID;
+CREATE TABLE operations (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, at INTEGER NOT NULL, changes INTEGER NOT NULL, PRIMARY KEY (project, app, stream, type, id)) WITHOUT ROWID;
+INSERT INTO apps VALUES ('p1', 'm', 'id', 1);
+INSERT INTO checkpoints VALUES ('p1', 'm', 's', 'LAST_READ', 0, 30, '', 3000);
+INSERT INTO history VALUES ('p1', 'm', 's', 'LAST_READ', 0, 1, NULL, NULL, NULL, 10, 'a\"q', 1000, 'api', NULL),
+ ('p1', 'm', 's', 'LAST_READ', 0, 2, 10, 'a\"q', 1000, 20, 'b', 2000, 'reset', 'op1'),
+ ('p1', 'm', 's', 'LAST_READ', 0, 3, 20, 'b', 2000, 30, '', 3000, 'api', NULL),
+ ('p1', 'm', 's', 'LAST_READ', 1, 1, NULL, NULL, NULL, 5, '', 1500, 'api', NULL),
+ ('p1', 'm', 's', 'LAST_READ', 1, 2, 5, '', 1500, NULL, NULL, 2500, 'api', NULL);
+INSERT INTO operations VALUES ('p1', 'm', 's', 'LAST_READ', 'op1', 'reset', 2000, 1);
+PRAGMA user_version = 3;" >/dev/null
+	want=$(sqlite3 -json "$DB" "SELECT partition, seq, old_sequence, old_metadata, old_set_at, new_sequence, new_metadata, changed_at, origin, operation FROM history ORDER BY partition, seq")
+	admin check --json
+	expect_rc 0; expect_out_json 'j["schema_version"] == 4 and j["checkpoints"] == 1'
+	expect_eq "$want" "$(sqlite3 -json "$DB" "SELECT partition, seq, old_sequence, old_metadata, old_set_at, new_sequence, new_metadata, changed_at, origin, operation FROM history_rows ORDER BY partition, seq")"
+	expect_eq "0 1" "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'history'), (SELECT count(*) FROM removed)" | tr '|' ' ')"
+	admin history -p p1 -a m -s s --json
+	expect_out_json '[(r["partition"], r["seq"], r["operation"], r["old"], r["new"]) for r in sorted(j, key=lambda r: (r["partition"], -r["seq"]))] == [(0, 3, None, {"sequence": 20, "metadata": "b"}, {"sequence": 30, "metadata": ""}), (0, 2, "op1", {"sequence": 10, "metadata": "a\"q"}, {"sequence": 20, "metadata": "b"}), (0, 1, None, None, {"sequence": 10, "metadata": "a\"q"}), (1, 2, None, {"sequence": 5, "metadata": ""}, None), (1, 1, None, None, {"sequence": 5, "metadata": ""})]'
+	start_fcgi
+	ckpt m s 1 7
+	ckpt m s 0 31
+	stop_fcgi
+	admin history -p p1 -a m -s s --json
+	expect_out_json '[(r["partition"], r["seq"], r["old"] and r["old"]["sequence"], r["new"]["sequence"]) for r in sorted(j, key=lambda r: (r["partition"], -r["seq"])) if r["seq"] >= 3] == [(0, 4, 30, 31), (0, 3, 20, 30), (1, 3, None, 7)] and [r["old_set"] for r in j if r["partition"] == 1 and r["seq"] == 3] == ["1970-01-01T00:00:02.500Z"]'
+	expect_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM removed")"
+fi
 
 finish

@@ -1,0 +1,260 @@
+/*
+ * check_history.c: the history text module alone. A first change, a chain
+ * of them pruned to the depth (and to a smaller depth later), strings that
+ * need escaping read back by a real JSON parser, texts as SQLite writes
+ * them, and damaged texts: every cut of a valid text and hand-made ones,
+ * each refused by history_last and replaced by the new change alone.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <jansson.h>
+
+#include "history.h"
+#include "testutil.h"
+
+static const struct history_change api_write = { 1700000000000LL, "api",
+    NULL, 41, 1690000000000LL, "m41" };
+
+/* Appends c to text (NUL-terminated or NULL) at depth; returns a copy. */
+static char *
+append(const char *text, const struct history_change *c, int depth,
+    bool *damaged)
+{
+	struct history_text	 out = { NULL, 0, 0 };
+	char			*copy;
+
+	ck_assert_int_eq(history_append(&out, text, text ? strlen(text) : 0, c,
+	    depth, damaged), 0);
+	ck_assert_uint_eq(strlen(out.buf), out.len);
+	copy = strdup(out.buf);
+	free(out.buf);
+	return copy;
+}
+
+static json_t *
+parsed(const char *text)
+{
+	json_error_t	 e;
+	json_t		*j = json_loads(text, 0, &e);
+
+	ck_assert_msg(j != NULL, "not JSON: %s (%s)", text, e.text);
+	ck_assert(json_is_array(j));
+	return j;
+}
+
+START_TEST(test_first_change)
+{
+	bool		 damaged = true;
+	char		*t = append(NULL, &api_write, 10, &damaged);
+	long long	 seq, changed;
+
+	ck_assert(!damaged);
+	ck_assert_str_eq(t, "[[1,1700000000000,\"api\",null,41,1690000000000,"
+	    "\"m41\"]]");
+	ck_assert(history_last(t, strlen(t), &seq, &changed));
+	ck_assert_int_eq(seq, 1);
+	ck_assert_int_eq(changed, 1700000000000LL);
+	free(t);
+	/* None held: no old value, and an unknown set time, are nulls. */
+	{
+		struct history_change c = { 5, "reset", "op-1", -1, 0, "x" };
+
+		t = append("", &c, 10, &damaged);
+		ck_assert(!damaged);
+		ck_assert_str_eq(t, "[[1,5,\"reset\",\"op-1\",null,null,null]]");
+		free(t);
+	}
+	ck_assert(history_last("", 0, &seq, &changed));
+	ck_assert_int_eq(seq, 0);
+	ck_assert(history_last("[]", 2, &seq, &changed));
+	ck_assert_int_eq(seq, 0);
+}
+END_TEST
+
+/* The seqs of text's changes, oldest first, as "a,b,c". */
+static void
+seqs(const char *text, char *buf, size_t len)
+{
+	json_t	*j = parsed(text), *c;
+	size_t	 i, at = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(j, i, c) {
+		ck_assert_uint_eq(json_array_size(c), 7);
+		at += (size_t)snprintf(buf + at, len - at, "%s%lld", i ? "," : "",
+		    (long long)json_integer_value(json_array_get(c, 0)));
+	}
+	json_decref(j);
+}
+
+START_TEST(test_chain_and_depth)
+{
+	struct history_change	 c = api_write;
+	char			*t = NULL, *next, got[128];
+	bool			 damaged;
+	long long		 seq, changed;
+	int			 i;
+
+	for (i = 1; i <= 15; i++) {
+		c.changed_ms = 1000 + i;
+		c.old_sequence = i - 1;
+		next = append(t, &c, 10, &damaged);
+		ck_assert(!damaged);
+		free(t);
+		t = next;
+		seqs(t, got, sizeof(got));
+		if (i == 3)
+			ck_assert_str_eq(got, "1,2,3");
+	}
+	ck_assert_str_eq(got, "6,7,8,9,10,11,12,13,14,15");
+	ck_assert(history_last(t, strlen(t), &seq, &changed));
+	ck_assert_int_eq(seq, 15);
+	ck_assert_int_eq(changed, 1015);
+	/* A smaller depth later drops all the oldest at once. */
+	next = append(t, &c, 3, &damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, "14,15,16");
+	free(next);
+	/* Depth 1 (and below) keeps the new change alone. */
+	next = append(t, &c, 0, &damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, "16");
+	free(next);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_strings_escaped)
+{
+	static const char *const metas[] = { "", "a\"b", "back\\slash",
+	    "tab\tnl\ncr\r\x01\x1f", "caf\xc3\xa9 \xe2\x82\xac", "]},[\"" };
+	struct history_change	 c = api_write;
+	json_t			*j, *ch;
+	char			*t, *next;
+	bool			 damaged;
+	size_t			 i;
+
+	c.operation = "op \"quoted\"";
+	t = NULL;
+	for (i = 0; i < sizeof(metas) / sizeof(metas[0]); i++) {
+		c.old_metadata = metas[i];
+		next = append(t, &c, 10, &damaged);
+		ck_assert(!damaged);
+		free(t);
+		t = next;
+	}
+	j = parsed(t);
+	ck_assert_uint_eq(json_array_size(j), sizeof(metas) / sizeof(metas[0]));
+	json_array_foreach(j, i, ch) {
+		ck_assert_str_eq(json_string_value(json_array_get(ch, 6)),
+		    metas[i]);
+		ck_assert_str_eq(json_string_value(json_array_get(ch, 3)),
+		    "op \"quoted\"");
+	}
+	json_decref(j);
+	free(t);
+}
+END_TEST
+
+/* What SQLite's json_array() and an operator's editor may write. */
+START_TEST(test_sqlite_text)
+{
+	const char	*t = " [ [7, 99, \"import\", \"x\", null, null, null] ,"
+	    "[8,100,\"api\",null,3,99,\"a\\u0001\\\"\"] ]\n";
+	long long	 seq, changed;
+	bool		 damaged;
+	char		*next, got[64];
+
+	ck_assert(history_last(t, strlen(t), &seq, &changed));
+	ck_assert_int_eq(seq, 8);
+	ck_assert_int_eq(changed, 100);
+	next = append(t, &api_write, 2, &damaged);
+	ck_assert(!damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, "8,9");
+	free(next);
+}
+END_TEST
+
+static const char *const damaged_texts[] = {
+	"[", "]", "x", "[[]]", "[[1]", "[1,2]", "[[1,2],", "[[1,2],]",
+	"[[1,2]]x", "[[\"1\",2]]", "[[1,\"2\"]]", "[[1,2,\"abc]]", "[[1,2,[3]]]",
+	"[[1,2,\"a\\", "{}", "[[99999999999999999999,1]]", "[[-,1]]",
+	"[[1 2,3]]", "[[1,,2]]", "[[1,2]][[3,4]]", "null",
+};
+
+START_TEST(test_damaged)
+{
+	const char	*t = damaged_texts[_i];
+	long long	 seq = 5, changed = 5;
+	bool		 damaged = false;
+	char		*next;
+
+	ck_assert_msg(!history_last(t, strlen(t), &seq, &changed), "%s", t);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(changed, 0);
+	next = append(t, &api_write, 10, &damaged);
+	ck_assert_msg(damaged, "%s", t);
+	ck_assert_str_eq(next, "[[1,1700000000000,\"api\",null,41,"
+	    "1690000000000,\"m41\"]]");
+	free(next);
+}
+END_TEST
+
+/* Every cut of a valid text is a history or damaged, never read past. */
+START_TEST(test_every_cut)
+{
+	const char	*t = "[[1,2,\"api\",null,3,4,\"m\\\"\"],"
+	    "[2,5,\"reset\",\"op\",null,null,null]]";
+	size_t		 n, len = strlen(t);
+	long long	 seq, changed;
+	bool		 damaged;
+	char		*cut;
+
+	for (n = 0; n <= len; n++) {
+		/* Exactly n bytes, so a read past them is ASan's to see. */
+		cut = malloc(n ? n : 1);
+		ck_assert_ptr_nonnull(cut);
+		memcpy(cut, t, n);
+		if (history_last(cut, n, &seq, &changed))
+			ck_assert(n == 0 || n == len);
+		{
+			struct history_text out = { NULL, 0, 0 };
+
+			ck_assert_int_eq(history_append(&out, cut, n, &api_write,
+			    10, &damaged), 0);
+			ck_assert(damaged == (n != 0 && n != len));
+			free(out.buf);
+		}
+		free(cut);
+	}
+}
+END_TEST
+
+static Suite *
+history_suite(void)
+{
+	Suite	*s = suite_create("history");
+	TCase	*tc = tcase_create("history");
+
+	tcase_add_test(tc, test_first_change);
+	tcase_add_test(tc, test_chain_and_depth);
+	tcase_add_test(tc, test_strings_escaped);
+	tcase_add_test(tc, test_sqlite_text);
+	tcase_add_loop_test(tc, test_damaged, 0,
+	    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
+	tcase_add_test(tc, test_every_cut);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(history_suite());
+}
