@@ -184,6 +184,7 @@ enum stmt {
 	ST_STREAM_HELD,
 	ST_STREAM_COUNT,
 	ST_CKPT_UPSERT,
+	ST_CKPT_UPDATE,
 	ST_CKPT_GET,
 	ST_CKPT_DELETE_ONE,
 	ST_CKPT_DELETE_STREAM,
@@ -241,6 +242,12 @@ static const char *const sql[ST__COUNT] = {
 	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
 	    " stream, type, partition, sequence, metadata, changed, history)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/* Not a replace, which deletes the row and inserts it again,
+	 * rebalancing its page: an update rewrites the cell in place when
+	 * its size stays the same, as a history's mostly does. */
+	[ST_CKPT_UPDATE] = "UPDATE checkpoints SET sequence = ?6,"
+	    " metadata = ?7, changed = ?8, history = ?9 WHERE " KEY_IS("")
+	    " AND partition = ?5",
 	/* One statement, so one snapshot: a row if the app exists, with a
 	 * NULL sequence when it holds no checkpoint there. */
 	[ST_CKPT_GET] = "SELECT c.sequence, c.metadata FROM apps a"
@@ -893,7 +900,7 @@ write_checkpoint(struct lite *s, struct write_op *op)
 		if (keep && (rc = history_of_new(s, &op->key)) != SQLITE_OK)
 			return rc;
 	}
-	st = stmt(s, ST_CKPT_UPSERT);
+	st = stmt(s, held ? ST_CKPT_UPDATE : ST_CKPT_UPSERT);
 	bind_key(st, &op->key);
 	sqlite3_bind_int64(st, 6, op->sequence);
 	bind_text(st, 7, op->metadata ? op->metadata : "");
