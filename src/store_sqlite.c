@@ -1484,7 +1484,9 @@ lite_history(void *handle, const struct checkpoint_key *key,
 		h.new_sequence = column_or(st, 6, -1);
 		h.new_metadata = column_text(st, 7);
 		h.changed_ms = sqlite3_column_int64(st, 8);
-		h.origin = column_text(st, 9);
+		/* A history edited by hand may lack it: never NULL. */
+		if ((h.origin = column_text(st, 9)) == NULL)
+			h.origin = "unknown";
 		h.operation = column_text(st, 10);
 		if (fn(arg, &h) != 0) {
 			rc = SQLITE_NOMEM;

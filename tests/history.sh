@@ -341,6 +341,16 @@ PRAGMA user_version = 3;" >/dev/null
 	admin history -p p1 -a m -s s --json
 	expect_out_json '[(r["partition"], r["seq"], r["old"] and r["old"]["sequence"], r["new"]["sequence"]) for r in sorted(j, key=lambda r: (r["partition"], -r["seq"])) if r["seq"] >= 3] == [(0, 4, 30, 31), (0, 3, 20, 30), (1, 3, None, 7)] and [r["old_set"] for r in j if r["partition"] == 1 and r["seq"] == 3] == ["1970-01-01T00:00:02.500Z"]'
 	expect_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM removed")"
+	# A history edited by hand to changes of two fields still reads, and
+	# the next write goes on after it.
+	sqlite3 "$DB" "UPDATE checkpoints SET history = '[[7, 5]]' WHERE partition = 1"
+	admin history -p p1 -a m -s s --partition 1
+	expect_rc 0; expect_eq "1 unknown none 7" "$(printf '%s\n' "$OUT" | sed -n 2p | awk '{ print $1, $3, $4, $5 }')"
+	start_fcgi
+	ckpt m s 1 8
+	stop_fcgi
+	admin history -p p1 -a m -s s --partition 1 --json
+	expect_out_json '[(r["seq"], r["origin"], r["new"]["sequence"]) for r in j] == [(8, "api", 8), (7, "unknown", 7)]'
 fi
 
 finish
