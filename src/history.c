@@ -121,16 +121,30 @@ scan(const char *text, size_t len, size_t *count, const char **last)
 	}
 }
 
-/* The seq and change time at the start of the change at last. */
+/*
+ * Walks text: *count changes, the newest's seq and change time into *seq
+ * and *changed_ms (0 and 0 when none). False, with all three 0, when text
+ * is not a history.
+ */
 static bool
-change_times(const char *last, const char *end, long long *seq,
+read_newest(const char *text, size_t len, size_t *count, long long *seq,
     long long *changed_ms)
 {
-	const char	*p = last + 1;
+	const char	*last, *p;
 
-	if (take_int(&p, end, seq) && take_int(&p, end, changed_ms))
+	*seq = *changed_ms = 0;
+	if (!scan(text, len, count, &last)) {
+		*count = 0;
+		return false;
+	}
+	if (*count == 0)
+		return true;
+	p = last + 1;
+	if (take_int(&p, text + len, seq) &&
+	    take_int(&p, text + len, changed_ms))
 		return true;
 	*seq = *changed_ms = 0;
+	*count = 0;
 	return false;
 }
 
@@ -138,13 +152,12 @@ bool
 history_last(const char *text, size_t len, long long *seq,
     long long *changed_ms)
 {
-	const char	*last;
-	size_t		 count;
+	size_t	 count;
 
+	if (text != NULL)
+		return read_newest(text, len, &count, seq, changed_ms);
 	*seq = *changed_ms = 0;
-	if (text == NULL || !scan(text, len, &count, &last))
-		return false;
-	return count == 0 || change_times(last, text + len, seq, changed_ms);
+	return false;
 }
 
 static int
@@ -249,18 +262,15 @@ int
 history_append(struct history_text *out, const char *text, size_t len,
     const struct history_change *c, int depth, bool *damaged)
 {
-	const char	*last, *p, *end, *close;
+	const char	*p, *end, *close;
 	long long	 seq, changed;
 	size_t		 count, drop;
 
 	out->len = 0;
-	seq = 0;
 	if (text == NULL)
 		text = "", len = 0;
-	*damaged = !scan(text, len, &count, &last) || (count > 0 &&
-	    !change_times(last, text + len, &seq, &changed));
-	if (*damaged)
-		text = "", len = count = 0;
+	if ((*damaged = !read_newest(text, len, &count, &seq, &changed)))
+		text = "", len = 0;
 	end = text + len;
 	if (depth < 1)
 		depth = 1;
