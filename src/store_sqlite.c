@@ -96,17 +96,22 @@ static const char schema_v3[] =
  * match the condition on their key columns, one row per change: the v3
  * history table's columns, what a change made being the next one's old
  * value or, for the newest, the checkpoint's value (none when removed).
+ * json_extract, not ->> (SQLite 3.38): the view is in the file's schema,
+ * which an older sqlite3 elsewhere must still parse to read the file.
  */
 #define HISTORY_ROWS(where) \
 	"SELECT h.project, h.app, h.stream, h.type, h.partition," \
-	" e.value ->> 0 AS seq, e.value ->> 4 AS old_sequence," \
-	" e.value ->> 6 AS old_metadata, e.value ->> 5 AS old_set_at," \
+	" json_extract(e.value, '$[0]') AS seq," \
+	" json_extract(e.value, '$[4]') AS old_sequence," \
+	" json_extract(e.value, '$[6]') AS old_metadata," \
+	" json_extract(e.value, '$[5]') AS old_set_at," \
 	" CASE WHEN lead(e.key) OVER w IS NULL THEN h.now_sequence" \
-	"  ELSE lead(e.value ->> 4) OVER w END AS new_sequence," \
+	"  ELSE lead(json_extract(e.value, '$[4]')) OVER w END AS new_sequence," \
 	" CASE WHEN lead(e.key) OVER w IS NULL THEN h.now_metadata" \
-	"  ELSE lead(e.value ->> 6) OVER w END AS new_metadata," \
-	" e.value ->> 1 AS changed_at, e.value ->> 2 AS origin," \
-	" e.value ->> 3 AS operation" \
+	"  ELSE lead(json_extract(e.value, '$[6]')) OVER w END AS new_metadata," \
+	" json_extract(e.value, '$[1]') AS changed_at," \
+	" json_extract(e.value, '$[2]') AS origin," \
+	" json_extract(e.value, '$[3]') AS operation" \
 	" FROM (SELECT project, app, stream, type, partition," \
 	"  sequence AS now_sequence, metadata AS now_metadata, history" \
 	"  FROM checkpoints WHERE history IS NOT NULL AND " where \
@@ -295,7 +300,7 @@ static const char *const sql[ST__COUNT] = {
 	    " id, origin, at, changes) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 	    " count(*) FROM (SELECT history FROM checkpoints WHERE " KEY_IS("")
 	    "  UNION ALL SELECT history FROM removed WHERE " KEY_IS("") ") h,"
-	    " json_each(h.history) e WHERE e.value ->> 3 = ?5"
+	    " json_each(h.history) e WHERE json_extract(e.value, '$[3]') = ?5"
 	    " HAVING count(*) > 0",
 	/* As many runs are kept as values per checkpoint. */
 	[ST_OP_PRUNE] = "DELETE FROM operations WHERE " KEY_IS("")
