@@ -8,17 +8,25 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "history.h"
 
+/*
+ * What each byte is to the scanner: a history is walked once a write,
+ * so a table lookup a byte instead of a chain of compares.
+ */
+enum byte_class { B_TOKEN, B_SPACE, B_END };
+static const unsigned char byte_class[256] = {
+	[' '] = B_SPACE, ['\t'] = B_SPACE, ['\n'] = B_SPACE, ['\r'] = B_SPACE,
+	[','] = B_END, [']'] = B_END, ['['] = B_END, ['"'] = B_END,
+};
+
 static const char *
 skip_space(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
+	while (p < end && byte_class[(unsigned char)*p] == B_SPACE)
 		p++;
 	return p;
 }
@@ -38,8 +46,7 @@ skip_scalar(const char *p, const char *end)
 				return p + 1;
 		return NULL;
 	}
-	while (p < end && *p != ',' && *p != ']' && *p != '[' && *p != '"' &&
-	    *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+	while (p < end && byte_class[(unsigned char)*p] == B_TOKEN)
 		p++;
 	return p > start ? p : NULL;
 }
@@ -211,14 +218,24 @@ put_text(struct history_text *out, const char *s)
 	out->len += n;
 }
 
-/* A number, or null when it is not known (below min). */
+/* A number, or null when it is not known (below min, 0 or more). */
 static void
 put_number(struct history_text *out, long long v, long long min)
 {
-	if (v < min)
+	char			 digits[20], *d = digits + sizeof(digits);
+	unsigned long long	 n = (unsigned long long)v;
+
+	if (v < min) {
 		put_text(out, "null");
-	else
-		out->len += (size_t)sprintf(out->buf + out->len, "%lld", v);
+		return;
+	}
+	/* Not sprintf: a write formats four numbers, and printf's setup
+	 * cost more than the history's own scan. */
+	do
+		*--d = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	memcpy(out->buf + out->len, d, (size_t)(digits + sizeof(digits) - d));
+	out->len += (size_t)(digits + sizeof(digits) - d);
 }
 
 static int
