@@ -788,15 +788,13 @@ history_next(struct lite *s, const struct checkpoint_key *key,
 	return SQLITE_OK;
 }
 
-/* As history_next, from a row of ST_CKPT_NOW or ST_CKPT_STREAM_ROWS. */
 static int
-history_of_row(struct lite *s, const struct checkpoint_key *key,
-    sqlite3_stmt *row)
+drop_removed(struct lite *s, const struct checkpoint_key *key)
 {
-	return history_next(s, key, (const char *)sqlite3_column_text(row, 3),
-	    (size_t)sqlite3_column_bytes(row, 3), sqlite3_column_int64(row, 0),
-	    (const char *)sqlite3_column_text(row, 1),
-	    sqlite3_column_int64(row, 2));
+	sqlite3_stmt	*st = stmt(s, ST_REMOVED_DROP);
+
+	bind_key(st, key);
+	return run(st);
 }
 
 /* s->hist as the history of key's removed checkpoint. */
@@ -808,6 +806,28 @@ put_removed(struct lite *s, const struct checkpoint_key *key)
 	bind_key(st, key);
 	sqlite3_bind_text(st, 6, s->hist.buf, (int)s->hist.len, SQLITE_STATIC);
 	return run(st);
+}
+
+/*
+ * As history_next, from a row of ST_CKPT_NOW or ST_CKPT_STREAM_ROWS. A row
+ * without a history was written while history was off, which drops a
+ * checkpoint's history: the removed one's, left from before its delete,
+ * goes too, or it would stay beside the row's (and a delete of the row
+ * would replace it).
+ */
+static int
+history_of_row(struct lite *s, const struct checkpoint_key *key,
+    sqlite3_stmt *row)
+{
+	int	 rc;
+
+	if (sqlite3_column_type(row, 3) == SQLITE_NULL &&
+	    (rc = drop_removed(s, key)) != SQLITE_OK)
+		return rc;
+	return history_next(s, key, (const char *)sqlite3_column_text(row, 3),
+	    (size_t)sqlite3_column_bytes(row, 3), sqlite3_column_int64(row, 0),
+	    (const char *)sqlite3_column_text(row, 1),
+	    sqlite3_column_int64(row, 2));
 }
 
 /*
@@ -869,9 +889,7 @@ history_of_new(struct lite *s, const struct checkpoint_key *key)
 	done(st);
 	if (rc != SQLITE_OK)
 		return rc;
-	st = stmt(s, ST_REMOVED_DROP);
-	bind_key(st, key);
-	return run(st);
+	return drop_removed(s, key);
 }
 
 /*
