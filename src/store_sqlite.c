@@ -189,7 +189,7 @@ enum stmt {
 	ST_STREAM_HELD,
 	ST_STREAM_COUNT,
 	ST_CKPT_UPSERT,
-	ST_CKPT_UPDATE,
+	ST_CKPT_REWRITE,
 	ST_CKPT_GET,
 	ST_CKPT_DELETE_ONE,
 	ST_CKPT_DELETE_STREAM,
@@ -247,12 +247,17 @@ static const char *const sql[ST__COUNT] = {
 	[ST_CKPT_UPSERT] = "INSERT OR REPLACE INTO checkpoints (project, app,"
 	    " stream, type, partition, sequence, metadata, changed, history)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	/* Not a replace, which deletes the row and inserts it again,
-	 * rebalancing its page: an update rewrites the cell in place when
-	 * its size stays the same, as a history's mostly does. */
-	[ST_CKPT_UPDATE] = "UPDATE checkpoints SET sequence = ?6,"
-	    " metadata = ?7, changed = ?8, history = ?9 WHERE " KEY_IS("")
-	    " AND partition = ?5",
+	/*
+	 * A held checkpoint's write, one statement: SET sees the row as it
+	 * was, so the history (?9: kept) appends its old value itself. Not a
+	 * replace, which deletes the row and inserts it again, rebalancing
+	 * its page: an update rewrites the cell in place when its size stays
+	 * the same, as a history's mostly does.
+	 */
+	[ST_CKPT_REWRITE] = "UPDATE checkpoints SET sequence = ?6,"
+	    " metadata = ?7, changed = ?8, history = CASE WHEN ?9 THEN"
+	    " dis_history_append(history, sequence, metadata, changed) END"
+	    " WHERE " KEY_IS("") " AND partition = ?5",
 	/* One statement, so one snapshot: a row if the app exists, with a
 	 * NULL sequence when it holds no checkpoint there. */
 	[ST_CKPT_GET] = "SELECT c.sequence, c.metadata FROM apps a"
@@ -327,6 +332,8 @@ struct lite {
 	const char		*operation;
 	long long		 now_ms;	/* its time: of all its changes */
 	struct history_text	 hist;		/* a history being written */
+	const struct checkpoint_key *writing;	/* by ST_CKPT_REWRITE */
+	bool			 rewrote_none;	/* its row had no history */
 	dev_t			 dev;		/* the file db has open */
 	ino_t			 ino;
 };
@@ -487,6 +494,8 @@ connect_failed(struct lite *s, int rc, const char *what)
 	return err;
 }
 
+static void	sql_history_append(sqlite3_context *, int, sqlite3_value **);
+
 static enum dis_err
 connect_db(struct lite *s)
 {
@@ -520,6 +529,11 @@ connect_db(struct lite *s)
 		return connect_failed(s, rc, "set up");
 	if ((rc = migrate(s)) != SQLITE_OK)
 		return connect_failed(s, rc, "create schema");
+	/* Direct only: no view or trigger in the file can call it. */
+	if ((rc = sqlite3_create_function_v2(s->db, "dis_history_append", 4,
+	    SQLITE_UTF8 | SQLITE_DIRECTONLY, s, sql_history_append, NULL, NULL,
+	    NULL)) != SQLITE_OK)
+		return connect_failed(s, rc, "register a function");
 	for (i = 0; i < ST__COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL);
@@ -893,37 +907,65 @@ history_of_new(struct lite *s, const struct checkpoint_key *key)
 }
 
 /*
- * Writes op's checkpoint. A checkpoint that has a row holds its stream
- * already, so only a new one meets the stream bound; with history kept,
- * the row read for that is the value the history keeps.
+ * dis_history_append(history, sequence, metadata, changed), for
+ * ST_CKPT_REWRITE: the row's history with the change from its value to
+ * the one being written appended (history_next).
+ */
+static void
+sql_history_append(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct lite	*s = sqlite3_user_data(ctx);
+	const char	*text = (const char *)sqlite3_value_text(argv[0]);
+	size_t		 len = (size_t)sqlite3_value_bytes(argv[0]);
+
+	(void)argc;
+	if (s->writing == NULL) {
+		sqlite3_result_error(ctx, "dis_history_append: no write", -1);
+		return;
+	}
+	s->rewrote_none |= text == NULL;
+	if (history_next(s, s->writing, text, len, sqlite3_value_int64(argv[1]),
+	    (const char *)sqlite3_value_text(argv[2]),
+	    sqlite3_value_int64(argv[3])) != SQLITE_OK) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, s->hist.buf, (int)s->hist.len,
+	    SQLITE_TRANSIENT);
+}
+
+/*
+ * Writes op's checkpoint: a held one (it has a row, so it holds its stream
+ * already) in one statement; a new one meets the stream bound first and
+ * takes the history of a removed one.
  */
 static int
 write_checkpoint(struct lite *s, struct write_op *op)
 {
-	sqlite3_stmt	*st;
-	bool		 keep = s->opts.history > 0, held = false;
-	int		 rc = SQLITE_OK;
+	sqlite3_stmt	*st = stmt(s, ST_CKPT_REWRITE);
+	bool		 keep = s->opts.history > 0;
+	int		 rc;
 
-	if (keep) {
-		st = stmt(s, ST_CKPT_NOW);
-		bind_key(st, &op->key);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			held = true;
-			rc = history_of_row(s, &op->key, st);
-		} else if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-		done(st);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	if (!held) {
-		if ((rc = admit_stream(s, op)) != SQLITE_OK ||
-		    op->result != DIS_OK)
-			return rc;
-		if (keep && (rc = history_of_new(s, &op->key)) != SQLITE_OK)
-			return rc;
-	}
-	st = stmt(s, held ? ST_CKPT_UPDATE : ST_CKPT_UPSERT);
+	bind_key(st, &op->key);
+	sqlite3_bind_int64(st, 6, op->sequence);
+	bind_text(st, 7, op->metadata ? op->metadata : "");
+	sqlite3_bind_int64(st, 8, s->now_ms);
+	sqlite3_bind_int(st, 9, keep);
+	s->writing = &op->key;
+	s->rewrote_none = false;
+	rc = run(st);
+	s->writing = NULL;
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_changes(s->db) > 0)
+		/* Written with history off before: see history_of_row. */
+		return keep && s->rewrote_none ? drop_removed(s, &op->key) :
+		    SQLITE_OK;
+	if ((rc = admit_stream(s, op)) != SQLITE_OK || op->result != DIS_OK)
+		return rc;
+	if (keep && (rc = history_of_new(s, &op->key)) != SQLITE_OK)
+		return rc;
+	st = stmt(s, ST_CKPT_UPSERT);
 	bind_key(st, &op->key);
 	sqlite3_bind_int64(st, 6, op->sequence);
 	bind_text(st, 7, op->metadata ? op->metadata : "");
