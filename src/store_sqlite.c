@@ -934,6 +934,16 @@ sql_history_append(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    SQLITE_TRANSIENT);
 }
 
+/* ?1-?8 of ST_CKPT_REWRITE and ST_CKPT_UPSERT: op's key and new value. */
+static void
+bind_value(struct lite *s, sqlite3_stmt *st, const struct write_op *op)
+{
+	bind_key(st, &op->key);
+	sqlite3_bind_int64(st, 6, op->sequence);
+	bind_text(st, 7, op->metadata ? op->metadata : "");
+	sqlite3_bind_int64(st, 8, s->now_ms);
+}
+
 /*
  * Writes op's checkpoint: a held one (it has a row, so it holds its stream
  * already) in one statement; a new one meets the stream bound first and
@@ -946,10 +956,7 @@ write_checkpoint(struct lite *s, struct write_op *op)
 	bool		 keep = s->opts.history > 0;
 	int		 rc;
 
-	bind_key(st, &op->key);
-	sqlite3_bind_int64(st, 6, op->sequence);
-	bind_text(st, 7, op->metadata ? op->metadata : "");
-	sqlite3_bind_int64(st, 8, s->now_ms);
+	bind_value(s, st, op);
 	sqlite3_bind_int(st, 9, keep);
 	s->writing = &op->key;
 	s->rewrote_none = false;
@@ -966,10 +973,7 @@ write_checkpoint(struct lite *s, struct write_op *op)
 	if (keep && (rc = history_of_new(s, &op->key)) != SQLITE_OK)
 		return rc;
 	st = stmt(s, ST_CKPT_UPSERT);
-	bind_key(st, &op->key);
-	sqlite3_bind_int64(st, 6, op->sequence);
-	bind_text(st, 7, op->metadata ? op->metadata : "");
-	sqlite3_bind_int64(st, 8, s->now_ms);
+	bind_value(s, st, op);
 	if (keep)
 		sqlite3_bind_text(st, 9, s->hist.buf, (int)s->hist.len,
 		    SQLITE_STATIC);
