@@ -1060,10 +1060,12 @@ server_fastcgi(const struct dis_config *cfg, int listen_fd,
 			break;
 		}
 	}
-	for (i = 0; i < opened; i++)
+	for (i = 0; i < opened; i++) {
 		if (pthread_create(&loops[i].thread, NULL, loop_main,
 		    &loops[i]) != 0)
 			break;
+		(void)pthread_setname_np(loops[i].thread, "dis-loop");
+	}
 	for (started = i; i < opened; i++) {
 		store_close(loops[i].store);
 		loop_close(&loops[i]);

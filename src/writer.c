@@ -122,6 +122,8 @@ writer_start(const struct store_options *opts)
 		free(w);
 		return NULL;
 	}
+	/* So top -H, perf and bench/run --history tell it from the loops. */
+	(void)pthread_setname_np(w->thread, "dis-writer");
 	return w;
 }
 
