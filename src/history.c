@@ -3,7 +3,9 @@
  * newest change and appending one, pruned to the depth kept. It reads
  * only the shape it and SQLite's JSON functions write (arrays of scalars,
  * whitespace allowed between tokens); anything else is reported damaged,
- * never read past its end.
+ * never read past its end. A write reads only the oldest change and the
+ * newest (read_ends): walking every change was half of what history cost
+ * a write. tests/fuzz/fuzz_history.c fuzzes it all.
  */
 #include "config.h"
 
@@ -31,20 +33,66 @@ skip_space(const char *p, const char *end)
 	return p;
 }
 
-/* Past the scalar at p (a string or a bare token); NULL if there is none. */
+/*
+ * How many of the 8 bytes at p, from the first, are ASCII digits. Each
+ * byte xor '0' is below 10 for a digit: adding 0x76 to its low 7 bits
+ * sets its high bit otherwise, and no byte carries into the next.
+ */
+static unsigned
+leading_digits(const char *p)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL;
+	uint64_t	 x, nondigit;
+
+	memcpy(&x, p, sizeof(x));
+	x ^= ones * '0';
+	nondigit = (((x & ones * 0x7f) + ones * 0x76) | x) & ones * 0x80;
+	if (nondigit == 0)
+		return 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (unsigned)__builtin_ctzll(nondigit) / 8;
+#else
+	return (unsigned)__builtin_clzll(nondigit) / 8;
+#endif
+}
+
+/*
+ * Past the string whose opening quote is just before p; NULL if it has no
+ * closing one. A quote closes it unless an odd run of backslashes comes
+ * before it, which is what escaping each byte after a backslash gives; so
+ * memchr finds the candidates, rather than a test a byte.
+ */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	const char	*quote, *run;
+
+	while ((quote = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		for (run = quote; run > p && run[-1] == '\\'; run--)
+			;
+		if ((quote - run) % 2 == 0)
+			return quote + 1;
+		p = quote + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Past the scalar at p (a string or a bare token); NULL if there is none.
+ * Most of a history is numbers: eight bytes a step while they last.
+ */
 static const char *
 skip_scalar(const char *p, const char *end)
 {
 	const char	*start = p;
+	unsigned	 digits;
 
-	if (p < end && *p == '"') {
-		for (p++; p < end; p++)
-			if (*p == '\\') {
-				if (++p == end)
-					return NULL;
-			} else if (*p == '"')
-				return p + 1;
-		return NULL;
+	if (p < end && *p == '"')
+		return skip_string(p + 1, end);
+	while (end - p >= 8) {
+		p += digits = leading_digits(p);
+		if (digits < 8)
+			break;
 	}
 	while (p < end && byte_class[(unsigned char)*p] == B_TOKEN)
 		p++;
@@ -58,9 +106,17 @@ skip_change(const char *p, const char *end)
 	if (p == end || *p != '[')
 		return NULL;
 	for (p++;;) {
-		p = skip_space(p, end);
-		if ((p = skip_scalar(p, end)) == NULL)
+		if (p < end && byte_class[(unsigned char)*p] == B_SPACE)
+			p = skip_space(p, end);
+		if ((p = skip_scalar(p, end)) == NULL || p == end)
 			return NULL;
+		/* Written by us, a separator follows at once. */
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == ']')
+			return p + 1;
 		if ((p = skip_space(p, end)) == end)
 			return NULL;
 		if (*p == ']')
@@ -275,42 +331,170 @@ put_change(struct history_text *out, long long seq,
 	return 0;
 }
 
+/*
+ * Back from p over spaces, not below lo.
+ */
+static const char *
+space_before(const char *lo, const char *p)
+{
+	while (p > lo && byte_class[(unsigned char)p[-1]] == B_SPACE)
+		p--;
+	return p;
+}
+
+/*
+ * The start of the change whose closing ']' is at close, walked back from
+ * there, not below lo; NULL when the bytes before it are not one. Walking
+ * back over a string is exact for well-formed text: a quote ends one
+ * unless an odd run of backslashes is before it. What is found here is
+ * only a candidate, which the caller reads forwards to be sure.
+ */
+static const char *
+change_before(const char *lo, const char *close)
+{
+	const char	*p = close, *quote, *run;
+
+	for (;;) {
+		if ((p = space_before(lo, p)) == lo)
+			return NULL;
+		if (p[-1] == '"') {
+			for (p--;;) {
+				if ((quote = memrchr(lo, '"', (size_t)(p - lo))) ==
+				    NULL)
+					return NULL;
+				for (run = quote; run > lo && run[-1] == '\\'; run--)
+					;
+				p = quote;
+				if ((quote - run) % 2 == 0)
+					break;
+			}
+		} else {
+			for (run = p; p > lo &&
+			    byte_class[(unsigned char)p[-1]] == B_TOKEN; p--)
+				;
+			if (p == run)
+				return NULL;
+		}
+		if ((p = space_before(lo, p)) == lo)
+			return NULL;
+		if (*--p == '[')
+			return p;
+		if (*p != ',')
+			return NULL;
+	}
+}
+
+/* Where a history's changes are, once its text is read. */
+struct shape {
+	size_t		 count;		/* of changes */
+	long long	 newest_seq;	/* 0 when there are none */
+	const char	*first;		/* the oldest change */
+	const char	*close;		/* the ']' that ends the history */
+};
+
+/*
+ * Reads text whole into *sh. False when it is not a history; an empty
+ * text is one with none.
+ */
+static bool
+read_all(const char *text, size_t len, struct shape *sh)
+{
+	const char	*end = text + len, *p;
+	long long	 changed;
+
+	if (!read_newest(text, len, &sh->count, &sh->newest_seq, &changed))
+		return false;
+	if (sh->count > 0) {
+		p = skip_space(text, end);
+		sh->first = skip_space(p + 1, end);
+		sh->close = space_before(text, end) - 1;
+	}
+	return true;
+}
+
+/*
+ * As read_all, reading only the oldest change and the newest, found from
+ * the end: a write appends after the one and drops the other, and a
+ * history this file writes numbers its changes one by one, so their seqs
+ * give the count. The changes between are copied as they are, unread.
+ * False when the text does not have that shape with 2 to depth changes:
+ * the caller reads it whole.
+ */
+static bool
+read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
+{
+	const char	*end = text + len, *p, *newest, *newest_end;
+	long long	 first_seq;
+
+	p = skip_space(text, end);
+	if (p == end || *p != '[')
+		return false;
+	sh->first = skip_space(p + 1, end);
+	sh->close = space_before(sh->first, end) - 1;
+	if (sh->close < sh->first || *sh->close != ']')
+		return false;
+	newest_end = space_before(sh->first, sh->close);
+	if (newest_end == sh->first || newest_end[-1] != ']' ||
+	    (newest = change_before(sh->first, newest_end - 1)) == NULL ||
+	    newest == sh->first ||
+	    (p = space_before(sh->first, newest))[-1] != ',' ||
+	    skip_change(newest, end) != newest_end ||
+	    (p = skip_change(sh->first, end)) == NULL ||
+	    (p = skip_space(p, end)) == end || *p != ',')
+		return false;
+	p = sh->first + 1;
+	if (!take_int(&p, end, &first_seq))
+		return false;
+	p = newest + 1;
+	if (!take_int(&p, end, &sh->newest_seq))
+		return false;
+	if (first_seq < 0 || sh->newest_seq <= first_seq ||
+	    (unsigned long long)(sh->newest_seq - first_seq) >= depth)
+		return false;
+	sh->count = (size_t)(sh->newest_seq - first_seq) + 1;
+	return true;
+}
+
 int
 history_append(struct history_text *out, const char *text, size_t len,
     const struct history_change *c, int depth, bool *damaged)
 {
-	const char	*p, *end, *close;
-	long long	 seq, changed;
-	size_t		 count, drop;
+	struct shape	 sh = { 0, 0, NULL, NULL };
+	const char	*p, *end;
+	size_t		 drop;
 
 	out->len = 0;
 	if (text == NULL)
 		text = "", len = 0;
-	if ((*damaged = !read_newest(text, len, &count, &seq, &changed)))
-		text = "", len = 0;
-	end = text + len;
 	if (depth < 1)
 		depth = 1;
+	end = text + len;
+	*damaged = !read_ends(text, len, (size_t)depth, &sh) &&
+	    !read_all(text, len, &sh);
+	/* A newest seq with none after it is no history either. */
+	if (*damaged || sh.newest_seq == INT64_MAX) {
+		*damaged = true;
+		sh.count = 0;
+		sh.newest_seq = 0;
+	}
 	/* The oldest go, so that with c the newest depth are kept. */
-	drop = count >= (size_t)depth ? count - (size_t)depth + 1 : 0;
+	drop = sh.count >= (size_t)depth ? sh.count - (size_t)depth + 1 : 0;
 	if (reserve(out, 2) == -1)
 		return -1;
 	out->buf[out->len++] = '[';
-	if (count > drop) {
-		p = skip_space(skip_space(text, end) + 1, end);
+	if (sh.count > drop) {
+		p = sh.first;
 		for (; drop > 0; drop--)	/* each change and its comma */
 			p = skip_space(skip_space(skip_change(p, end), end) + 1,
 			    end);
-		for (close = end; close[-1] != ']'; close--)
-			;
-		close--;
-		if (reserve(out, (size_t)(close - p) + 1) == -1)
+		if (reserve(out, (size_t)(sh.close - p) + 1) == -1)
 			return -1;
-		memcpy(out->buf + out->len, p, (size_t)(close - p));
-		out->len += (size_t)(close - p);
+		memcpy(out->buf + out->len, p, (size_t)(sh.close - p));
+		out->len += (size_t)(sh.close - p);
 		out->buf[out->len++] = ',';
 	}
-	if (put_change(out, seq + 1, c) == -1 || reserve(out, 2) == -1)
+	if (put_change(out, sh.newest_seq + 1, c) == -1 ||
+	    reserve(out, 2) == -1)
 		return -1;
 	out->buf[out->len++] = ']';
 	out->buf[out->len] = '\0';

@@ -50,8 +50,12 @@ bool	 history_last(const char *text, size_t len, long long *seq,
  * Writes into out the history text (len bytes, NULL or empty for none)
  * with c appended as the change after its newest, as seq + 1, and only
  * the newest depth (at least 1) changes kept. A text that is not a history
- * as this file writes it is replaced by c alone (seq 1), and *damaged set.
- * Returns 0, or -1 when out of memory (out then holds nothing usable).
+ * as this file writes it is replaced by c alone (seq 1), and *damaged set;
+ * so is one whose newest seq is INT64_MAX. Of a history whose seqs count
+ * up one by one (as this file numbers them), at most depth of them by
+ * its oldest seq and its newest, only those two changes are read: the ones
+ * between are copied unread, damaged or not. Returns 0, or -1 when out of
+ * memory (out then holds nothing usable).
  */
 int	 history_append(struct history_text *out, const char *text,
 	    size_t len, const struct history_change *c, int depth,

@@ -3,7 +3,9 @@
  * of them pruned to the depth (and to a smaller depth later), strings that
  * need escaping read back by a real JSON parser, texts as SQLite writes
  * them, and damaged texts: every cut of a valid text and hand-made ones,
- * each refused by history_last and replaced by the new change alone.
+ * each refused by history_last and replaced by the new change alone. A
+ * write reads only a history's ends: the newest found from the end, seqs
+ * that do not count up, and a damaged change between, carried unread.
  */
 #include "config.h"
 
@@ -161,6 +163,106 @@ START_TEST(test_strings_escaped)
 }
 END_TEST
 
+/*
+ * A write reads only the oldest change and the newest, found from the end
+ * (history.c's read_ends): a newest change whose strings look like the
+ * end of another is still read right, at the depth and below it.
+ */
+START_TEST(test_newest_read_back)
+{
+	static const char *const metas[] = { "\\", "\\\"", "\",[9,9,\"",
+	    "],[", "\\\\\"],[1,", "x\\" };
+	struct history_change	 c = api_write;
+	json_t			*j;
+	char			*t = NULL, *next, got[64];
+	bool			 damaged;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(metas) / sizeof(metas[0]); i++) {
+		c.old_metadata = metas[i];
+		next = append(t, &c, 3, &damaged);
+		ck_assert(!damaged);
+		free(t);
+		t = next;
+		c.old_metadata = "plain";
+		next = append(t, &c, 3, &damaged);
+		ck_assert(!damaged);
+		j = parsed(next);
+		ck_assert_str_eq(json_string_value(json_array_get(json_array_get(
+		    j, json_array_size(j) - 2), 6)), metas[i]);
+		json_decref(j);
+		free(next);
+	}
+	seqs(t, got, sizeof(got));
+	ck_assert_str_eq(got, "4,5,6");
+	free(t);
+}
+END_TEST
+
+/* Seqs that do not count up one by one: the text is read whole. */
+START_TEST(test_seq_gap)
+{
+	const char	*t = "[[1,1,\"api\",null,null,null,null],"
+	    "[2,2,\"api\",null,1,1,\"\"],[5,5,\"api\",null,2,2,\"\"]]";
+	bool		 damaged;
+	char		*next, got[64];
+
+	next = append(t, &api_write, 3, &damaged);
+	ck_assert(!damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, "2,5,6");
+	free(next);
+	next = append(t, &api_write, 4, &damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, "1,2,5,6");
+	free(next);
+}
+END_TEST
+
+/* No change can follow seq INT64_MAX: the history starts again. */
+START_TEST(test_seq_at_most)
+{
+	bool	 damaged;
+	char	*next = append("[[9223372036854775806,1],[9223372036854775807,2]]",
+	    &api_write, 10, &damaged);
+
+	ck_assert(damaged);
+	ck_assert_str_eq(next, "[[1,1700000000000,\"api\",null,41,"
+	    "1690000000000,\"m41\"]]");
+	free(next);
+}
+END_TEST
+
+/*
+ * What a write does not read it does not judge: a damaged change between
+ * the oldest and the newest is carried as it is (until it is the oldest,
+ * read when it goes), not taken for a damaged history.
+ */
+START_TEST(test_middle_not_read)
+{
+	const char	*t = "[[1,1,\"api\",null,null,null,null],[2,x y],"
+	    "[3,3,\"api\",null,2,2,\"\"]]";
+	bool		 damaged;
+	char		*next;
+
+	next = append(t, &api_write, 10, &damaged);
+	ck_assert(!damaged);
+	ck_assert_str_eq(next, "[[1,1,\"api\",null,null,null,null],[2,x y],"
+	    "[3,3,\"api\",null,2,2,\"\"],[4,1700000000000,\"api\",null,41,"
+	    "1690000000000,\"m41\"]]");
+	free(next);
+	next = append(t, &api_write, 3, &damaged);
+	ck_assert(!damaged);
+	ck_assert_str_eq(next, "[[2,x y],[3,3,\"api\",null,2,2,\"\"],"
+	    "[4,1700000000000,\"api\",null,41,1690000000000,\"m41\"]]");
+	free(next);
+	/* Depth 2 drops it: read whole, the text is damaged. */
+	next = append(t, &api_write, 2, &damaged);
+	ck_assert(damaged);
+	free(next);
+}
+END_TEST
+
 /* What SQLite's json_array() and an operator's editor may write. */
 START_TEST(test_sqlite_text)
 {
@@ -245,6 +347,10 @@ history_suite(void)
 	tcase_add_test(tc, test_first_change);
 	tcase_add_test(tc, test_chain_and_depth);
 	tcase_add_test(tc, test_strings_escaped);
+	tcase_add_test(tc, test_newest_read_back);
+	tcase_add_test(tc, test_seq_gap);
+	tcase_add_test(tc, test_seq_at_most);
+	tcase_add_test(tc, test_middle_not_read);
 	tcase_add_test(tc, test_sqlite_text);
 	tcase_add_loop_test(tc, test_damaged, 0,
 	    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));

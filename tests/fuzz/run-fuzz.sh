@@ -33,7 +33,7 @@ sources=$(ls "$top"/src/*.c | grep -v -e /main.c -e /admin.c -e /server.c -e /wr
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=undefined -Wall -Wextra -Werror"
 
-for name in fuzz_request fuzz_body fuzz_fcgi; do
+for name in fuzz_request fuzz_body fuzz_fcgi fuzz_history; do
 	bin=$build/$name
 	# shellcheck disable=SC2086
 	if ! "$cc" $flags -I"$build" -I"$top/src" -I"$here" -o "$bin" \
