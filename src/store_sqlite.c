@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,6 +497,17 @@ connect_failed(struct lite *s, int rc, const char *what)
 
 static void	sql_history_append(sqlite3_context *, int, sqlite3_value **);
 
+/*
+ * Before SQLite's first use: no allocation statistics, which nothing here
+ * reads and which take a global mutex on every allocation of every
+ * thread's connection.
+ */
+static void
+configure_sqlite(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum dis_err
 connect_db(struct lite *s)
 {
@@ -504,8 +516,11 @@ connect_db(struct lite *s)
 	int		 rc, n;
 	size_t		 i;
 
+	static pthread_once_t	 configured = PTHREAD_ONCE_INIT;
+
 	if (s->db != NULL)
 		return DIS_OK;
+	(void)pthread_once(&configured, configure_sqlite);
 	rc = sqlite3_open_v2(s->opts.path, &s->db, SQLITE_OPEN_READWRITE |
 	    (s->opts.must_exist ? 0 : SQLITE_OPEN_CREATE) |
 	    SQLITE_OPEN_NOMUTEX, NULL);
@@ -930,8 +945,11 @@ sql_history_append(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
+	/* Not copied: the UPDATE puts it into the row within this step,
+	 * and s->hist changes only at the next history_next, in a later
+	 * statement or step. */
 	sqlite3_result_text(ctx, s->hist.buf, (int)s->hist.len,
-	    SQLITE_TRANSIENT);
+	    SQLITE_STATIC);
 }
 
 /* ?1-?8 of ST_CKPT_REWRITE and ST_CKPT_UPSERT: op's key and new value. */
