@@ -274,6 +274,12 @@ put_text(struct history_text *out, const char *s)
 	out->len += n;
 }
 
+static const char digit_pairs[] =
+    "00010203040506070809" "10111213141516171819" "20212223242526272829"
+    "30313233343536373839" "40414243444546474849" "50515253545556575859"
+    "60616263646566676869" "70717273747576777879" "80818283848586878889"
+    "90919293949596979899";
+
 /* A number, or null when it is not known (below min, 0 or more). */
 static void
 put_number(struct history_text *out, long long v, long long min)
@@ -286,10 +292,16 @@ put_number(struct history_text *out, long long v, long long min)
 		return;
 	}
 	/* Not sprintf: a write formats four numbers, and printf's setup
-	 * cost more than the history's own scan. */
-	do
-		*--d = (char)('0' + n % 10);
-	while ((n /= 10) != 0);
+	 * cost more than the history's own scan. Two digits a division. */
+	for (; n >= 100; n /= 100) {
+		d -= 2;
+		memcpy(d, digit_pairs + 2 * (n % 100), 2);
+	}
+	if (n >= 10) {
+		d -= 2;
+		memcpy(d, digit_pairs + 2 * n, 2);
+	} else
+		*--d = (char)('0' + n);
 	memcpy(out->buf + out->len, d, (size_t)(digits + sizeof(digits) - d));
 	out->len += (size_t)(digits + sizeof(digits) - d);
 }
@@ -389,6 +401,7 @@ struct shape {
 	size_t		 count;		/* of changes */
 	long long	 newest_seq;	/* 0 when there are none */
 	const char	*first;		/* the oldest change */
+	const char	*second;	/* the one after it; NULL: not known */
 	const char	*close;		/* the ']' that ends the history */
 };
 
@@ -402,6 +415,7 @@ read_all(const char *text, size_t len, struct shape *sh)
 	const char	*end = text + len, *p;
 	long long	 changed;
 
+	sh->second = NULL;
 	if (!read_newest(text, len, &sh->count, &sh->newest_seq, &changed))
 		return false;
 	if (sh->count > 0) {
@@ -442,6 +456,7 @@ read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
 	    (p = skip_change(sh->first, end)) == NULL ||
 	    (p = skip_space(p, end)) == end || *p != ',')
 		return false;
+	sh->second = skip_space(p + 1, end);
 	p = sh->first + 1;
 	if (!take_int(&p, end, &first_seq))
 		return false;
@@ -459,7 +474,7 @@ int
 history_append(struct history_text *out, const char *text, size_t len,
     const struct history_change *c, int depth, bool *damaged)
 {
-	struct shape	 sh = { 0, 0, NULL, NULL };
+	struct shape	 sh = { 0, 0, NULL, NULL, NULL };
 	const char	*p, *end;
 	size_t		 drop;
 
@@ -484,6 +499,8 @@ history_append(struct history_text *out, const char *text, size_t len,
 	out->buf[out->len++] = '[';
 	if (sh.count > drop) {
 		p = sh.first;
+		if (drop > 0 && sh.second != NULL)
+			p = sh.second, drop--;
 		for (; drop > 0; drop--)	/* each change and its comma */
 			p = skip_space(skip_space(skip_change(p, end), end) + 1,
 			    end);

@@ -199,6 +199,32 @@ START_TEST(test_newest_read_back)
 }
 END_TEST
 
+/* Numbers of every length, as JSON reads them back. */
+START_TEST(test_numbers)
+{
+	static const long long	 values[] = { 0, 7, 10, 99, 100, 101, 999,
+	    1000, 123456789, 1700000000000LL, 9223372036854775807LL };
+	struct history_change	 c = api_write;
+	json_t			*j;
+	char			*t;
+	bool			 damaged;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		c.old_sequence = values[i];
+		c.changed_ms = values[i];
+		t = append(NULL, &c, 10, &damaged);
+		j = parsed(t);
+		ck_assert_int_eq(json_integer_value(json_array_get(
+		    json_array_get(j, 0), 4)), values[i]);
+		ck_assert_int_eq(json_integer_value(json_array_get(
+		    json_array_get(j, 0), 1)), values[i]);
+		json_decref(j);
+		free(t);
+	}
+}
+END_TEST
+
 /* Seqs that do not count up one by one: the text is read whole. */
 START_TEST(test_seq_gap)
 {
@@ -348,6 +374,7 @@ history_suite(void)
 	tcase_add_test(tc, test_chain_and_depth);
 	tcase_add_test(tc, test_strings_escaped);
 	tcase_add_test(tc, test_newest_read_back);
+	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_seq_gap);
 	tcase_add_test(tc, test_seq_at_most);
 	tcase_add_test(tc, test_middle_not_read);
