@@ -438,7 +438,7 @@ static bool
 read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
 {
 	const char	*end = text + len, *p, *newest, *newest_end;
-	long long	 first_seq;
+	long long	 first_seq, newest_changed;
 
 	p = skip_space(text, end);
 	if (p == end || *p != '[')
@@ -461,7 +461,9 @@ read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
 	if (!take_int(&p, end, &first_seq))
 		return false;
 	p = newest + 1;
-	if (!take_int(&p, end, &sh->newest_seq))
+	/* Its change time too, so that what read_all calls damaged is. */
+	if (!take_int(&p, end, &sh->newest_seq) ||
+	    !take_int(&p, end, &newest_changed))
 		return false;
 	if (first_seq < 0 || sh->newest_seq <= first_seq ||
 	    (unsigned long long)(sh->newest_seq - first_seq) >= depth)

@@ -54,8 +54,9 @@ bool	 history_last(const char *text, size_t len, long long *seq,
  * so is one whose newest seq is INT64_MAX. Of a history whose seqs count
  * up one by one (as this file numbers them), at most depth of them by
  * its oldest seq and its newest, only those two changes are read: the ones
- * between are copied unread, damaged or not. Returns 0, or -1 when out of
- * memory (out then holds nothing usable).
+ * between are copied unread, damaged or not (and a gap in their seqs,
+ * which only a hand edit makes, may keep one change fewer). Returns 0, or
+ * -1 when out of memory (out then holds nothing usable).
  */
 int	 history_append(struct history_text *out, const char *text,
 	    size_t len, const struct history_change *c, int depth,

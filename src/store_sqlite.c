@@ -945,9 +945,9 @@ sql_history_append(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	/* Not copied: the UPDATE puts it into the row within this step,
-	 * and s->hist changes only at the next history_next, in a later
-	 * statement or step. */
+	/* Not copied: the UPDATE (of one row: the key is the table's
+	 * primary key) puts it into the row within this step, and s->hist
+	 * changes only at the next history_next, in a later statement. */
 	sqlite3_result_text(ctx, s->hist.buf, (int)s->hist.len,
 	    SQLITE_STATIC);
 }

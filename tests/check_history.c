@@ -242,6 +242,13 @@ START_TEST(test_seq_gap)
 	seqs(next, got, sizeof(got));
 	ck_assert_str_eq(got, "1,2,5,6");
 	free(next);
+	/* Read by its ends, a gap may cost one change (history.h). */
+	next = append("[[1,1,\"api\",null,null,null,null],"
+	    "[3,3,\"api\",null,1,1,\"\"]]", &api_write, 3, &damaged);
+	ck_assert(!damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, "3,4");
+	free(next);
 }
 END_TEST
 
@@ -310,6 +317,7 @@ START_TEST(test_sqlite_text)
 END_TEST
 
 static const char *const damaged_texts[] = {
+	"[[1,1,\"a\",null,null,null,null],[2,\"x\"]]",
 	"[", "]", "x", "[[]]", "[[1]", "[1,2]", "[[1,2],", "[[1,2],]",
 	"[[1,2]]x", "[[\"1\",2]]", "[[1,\"2\"]]", "[[1,2,\"abc]]", "[[1,2,[3]]]",
 	"[[1,2,\"a\\", "{}", "[[99999999999999999999,1]]", "[[-,1]]",
