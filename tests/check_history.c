@@ -94,6 +94,20 @@ seqs(const char *text, char *buf, size_t len)
 	json_decref(j);
 }
 
+/* Appends c to text at depth: not damaged, and the seqs are want. */
+static void
+expect_seqs(const char *text, const struct history_change *c, int depth,
+    const char *want)
+{
+	bool	 damaged;
+	char	*next = append(text, c, depth, &damaged), got[128];
+
+	ck_assert(!damaged);
+	seqs(next, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+	free(next);
+}
+
 START_TEST(test_chain_and_depth)
 {
 	struct history_change	 c = api_write;
@@ -118,15 +132,9 @@ START_TEST(test_chain_and_depth)
 	ck_assert_int_eq(seq, 15);
 	ck_assert_int_eq(changed, 1015);
 	/* A smaller depth later drops all the oldest at once. */
-	next = append(t, &c, 3, &damaged);
-	seqs(next, got, sizeof(got));
-	ck_assert_str_eq(got, "14,15,16");
-	free(next);
+	expect_seqs(t, &c, 3, "14,15,16");
 	/* Depth 1 (and below) keeps the new change alone. */
-	next = append(t, &c, 0, &damaged);
-	seqs(next, got, sizeof(got));
-	ck_assert_str_eq(got, "16");
-	free(next);
+	expect_seqs(t, &c, 0, "16");
 	free(t);
 }
 END_TEST
@@ -230,25 +238,12 @@ START_TEST(test_seq_gap)
 {
 	const char	*t = "[[1,1,\"api\",null,null,null,null],"
 	    "[2,2,\"api\",null,1,1,\"\"],[5,5,\"api\",null,2,2,\"\"]]";
-	bool		 damaged;
-	char		*next, got[64];
 
-	next = append(t, &api_write, 3, &damaged);
-	ck_assert(!damaged);
-	seqs(next, got, sizeof(got));
-	ck_assert_str_eq(got, "2,5,6");
-	free(next);
-	next = append(t, &api_write, 4, &damaged);
-	seqs(next, got, sizeof(got));
-	ck_assert_str_eq(got, "1,2,5,6");
-	free(next);
+	expect_seqs(t, &api_write, 3, "2,5,6");
+	expect_seqs(t, &api_write, 4, "1,2,5,6");
 	/* Read by its ends, a gap may cost one change (history.h). */
-	next = append("[[1,1,\"api\",null,null,null,null],"
-	    "[3,3,\"api\",null,1,1,\"\"]]", &api_write, 3, &damaged);
-	ck_assert(!damaged);
-	seqs(next, got, sizeof(got));
-	ck_assert_str_eq(got, "3,4");
-	free(next);
+	expect_seqs("[[1,1,\"api\",null,null,null,null],"
+	    "[3,3,\"api\",null,1,1,\"\"]]", &api_write, 3, "3,4");
 }
 END_TEST
 
@@ -302,17 +297,11 @@ START_TEST(test_sqlite_text)
 	const char	*t = " [ [7, 99, \"import\", \"x\", null, null, null] ,"
 	    "[8,100,\"api\",null,3,99,\"a\\u0001\\\"\"] ]\n";
 	long long	 seq, changed;
-	bool		 damaged;
-	char		*next, got[64];
 
 	ck_assert(history_last(t, strlen(t), &seq, &changed));
 	ck_assert_int_eq(seq, 8);
 	ck_assert_int_eq(changed, 100);
-	next = append(t, &api_write, 2, &damaged);
-	ck_assert(!damaged);
-	seqs(next, got, sizeof(got));
-	ck_assert_str_eq(got, "8,9");
-	free(next);
+	expect_seqs(t, &api_write, 2, "8,9");
 }
 END_TEST
 
