@@ -106,17 +106,9 @@ skip_change(const char *p, const char *end)
 	if (p == end || *p != '[')
 		return NULL;
 	for (p++;;) {
-		if (p < end && byte_class[(unsigned char)*p] == B_SPACE)
-			p = skip_space(p, end);
-		if ((p = skip_scalar(p, end)) == NULL || p == end)
+		p = skip_space(p, end);
+		if ((p = skip_scalar(p, end)) == NULL)
 			return NULL;
-		/* Written by us, a separator follows at once. */
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (*p == ']')
-			return p + 1;
 		if ((p = skip_space(p, end)) == end)
 			return NULL;
 		if (*p == ']')

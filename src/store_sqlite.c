@@ -515,8 +515,7 @@ connect_db(struct lite *s)
 	char		 pragmas[128];
 	int		 rc, n;
 	size_t		 i;
-
-	static pthread_once_t	 configured = PTHREAD_ONCE_INIT;
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
 	if (s->db != NULL)
 		return DIS_OK;
