@@ -11,7 +11,8 @@
  *
  * makes PATH, a database not there yet, with history = HISTORY, writes WARM
  * batches, then BATCHES more, BATCH (7, the mean batch at 64 connections)
- * ops each, synchronous=NORMAL. Exits 1 on any failure.
+ * ops each, synchronous=NORMAL, the service's default wal_autocheckpoint.
+ * Exits 1 on any failure.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "store.h"
 
 enum { APPS = 16, PARTITIONS = 64, MAX_BATCH = 64 };
@@ -70,6 +72,7 @@ main(int argc, char **argv)
 {
 	struct store_options	 opts = { .journal_mode = "WAL",
 	    .busy_timeout_ms = 5000 };
+	struct dis_config	 defaults;
 	struct store		*s;
 	long			 warm, batches;
 	int			 a, batch = argc > 5 ? atoi(argv[5]) : 7;
@@ -79,6 +82,11 @@ main(int argc, char **argv)
 		    "[BATCH (1-%d)]\n", MAX_BATCH);
 		return 2;
 	}
+	/* The service's WAL checkpoint interval: its cost is the store's. */
+	if (conf_init(&defaults) == -1)
+		return 1;
+	opts.wal_autocheckpoint = defaults.wal_autocheckpoint;
+	conf_free(&defaults);
 	opts.path = argv[1];
 	opts.history = atoi(argv[2]);
 	warm = atol(argv[3]);

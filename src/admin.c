@@ -1927,6 +1927,7 @@ main(int argc, char *argv[])
 	so.path = cfg.database;
 	so.sync_full = cfg.sync_full;
 	so.journal_mode = cfg.journal_mode;
+	so.wal_autocheckpoint = cfg.wal_autocheckpoint;
 	so.busy_timeout_ms = cfg.busy_timeout_ms;
 	so.history = cfg.history;
 	store_describe(cfg.database, database_name, sizeof(database_name));

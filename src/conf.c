@@ -98,6 +98,7 @@ static const struct setting settings[] = {
 	{ "socket", K_STRING, AT(socket), 0, 0 },
 	{ "journal_mode", K_JOURNAL, AT(journal_mode), 0, 0 },
 	{ "synchronous", K_SYNC, AT(sync_full), 0, 0 },
+	{ "wal_autocheckpoint", K_INT, AT(wal_autocheckpoint), 100, 1000000 },
 	{ "body_limit", K_SIZE, AT(body_limit), 1, 64LL * 1024 * 1024 },
 	{ "app_quota", K_INT, AT(app_quota), 0, 1000000000 },
 	{ "app_stream_limit", K_INT, AT(app_stream_limit), 1, 100000 },
@@ -137,6 +138,12 @@ conf_init(struct dis_config *c)
 	c->app_stream_limit = 1000;
 	c->retry_after = 1;
 	c->busy_timeout_ms = 2000;
+	/*
+	 * Four times SQLite's 1000: checkpoints' hot pages (a few consumers'
+	 * rows, written over and over) are copied back a quarter as often,
+	 * and up to 4062 pages the WAL's index is still one hash table.
+	 */
+	c->wal_autocheckpoint = 4000;
 	c->history = 10;
 	c->threads = 16;
 	c->request_timeout = 30;

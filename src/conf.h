@@ -28,6 +28,8 @@ struct dis_config {
 	char	*base_path;
 	char	*socket;
 	char	*journal_mode;
+	int	 wal_autocheckpoint; /* WAL pages after which a commit
+				       copies them back */
 	size_t	 body_limit;
 	int	 app_quota;
 	int	 app_stream_limit; /* streams with checkpoints per app */

@@ -75,6 +75,7 @@ store_options(const struct dis_config *cfg)
 	o.path = cfg->database;
 	o.sync_full = cfg->sync_full;
 	o.journal_mode = cfg->journal_mode;
+	o.wal_autocheckpoint = cfg->wal_autocheckpoint;
 	o.busy_timeout_ms = cfg->busy_timeout_ms;
 	o.must_exist = false;
 	o.history = cfg->history;

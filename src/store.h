@@ -22,6 +22,10 @@ struct store_options {
 					   kept on, else off */
 	const char	*journal_mode;	/* "WAL" unless the disk cannot;
 					   SQLite only */
+	int		 wal_autocheckpoint;	/* SQLite: the WAL pages after
+						   which a commit copies them
+						   into the database; 0:
+						   SQLite's default (1000) */
 	int		 busy_timeout_ms;	/* the longest wait for a lock
 						   or the server, then 503 */
 	bool		 must_exist;	/* SQLite: fail rather than create

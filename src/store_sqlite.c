@@ -541,6 +541,9 @@ connect_db(struct lite *s)
 		;
 	if (rc != SQLITE_OK)
 		return connect_failed(s, rc, "set up");
+	if (s->opts.wal_autocheckpoint > 0)
+		(void)sqlite3_wal_autocheckpoint(s->db,
+		    s->opts.wal_autocheckpoint);
 	if ((rc = migrate(s)) != SQLITE_OK)
 		return connect_failed(s, rc, "create schema");
 	/* Direct only: no view or trigger in the file can call it. */

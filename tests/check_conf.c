@@ -40,6 +40,8 @@ value_text(const struct dis_config *c, const char *key, char *buf, size_t len)
 		snprintf(buf, len, "%d", c->busy_timeout_ms);
 	else if (strcmp(key, "threads") == 0)
 		snprintf(buf, len, "%d", c->threads);
+	else if (strcmp(key, "wal_autocheckpoint") == 0)
+		snprintf(buf, len, "%d", c->wal_autocheckpoint);
 	else if (strcmp(key, "group_commit") == 0)
 		snprintf(buf, len, "%s", c->group_commit ? "on" : "off");
 	else
@@ -58,6 +60,7 @@ START_TEST(test_defaults)
 	ck_assert(c.sync_full);
 	ck_assert(c.group_commit);
 	ck_assert_str_eq(c.journal_mode, "WAL");
+	ck_assert_int_eq(c.wal_autocheckpoint, 4000);
 	ck_assert_str_eq(c.base_path, "");
 	ck_assert_ptr_null(c.socket);
 	ck_assert_ptr_nonnull(c.database);
@@ -114,6 +117,11 @@ static const struct set_case {
 	{ "busy_timeout", "600000", 0, "600000" },
 	{ "busy_timeout", "0", -1, NULL },
 	{ "busy_timeout", "600001", -1, NULL },
+	{ "wal_autocheckpoint", "100", 0, "100" },
+	{ "wal_autocheckpoint", "1000000", 0, "1000000" },
+	{ "wal_autocheckpoint", "99", -1, NULL },
+	{ "wal_autocheckpoint", "0", -1, NULL },
+	{ "wal_autocheckpoint", "1000001", -1, NULL },
 	{ "threads", "1", 0, "1" },
 	{ "threads", "1024", 0, "1024" },
 	{ "threads", "0", -1, NULL },

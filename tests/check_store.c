@@ -40,11 +40,10 @@ static char		*dir;
 static char		*dbpath;
 static struct store	*st;
 
-static struct store *
-open_store_waiting(const char *path, int history, int busy_timeout_ms)
+static struct store_options
+options(const char *path, int history, int busy_timeout_ms)
 {
 	struct store_options	 o;
-	struct store		*s;
 
 	memset(&o, 0, sizeof(o));
 	o.path = path;
@@ -52,9 +51,24 @@ open_store_waiting(const char *path, int history, int busy_timeout_ms)
 	o.sync_full = false;	/* durability is not under test here */
 	o.journal_mode = "WAL";
 	o.busy_timeout_ms = busy_timeout_ms;
-	s = store_open(&o);
+	return o;
+}
+
+static struct store *
+open_options(const struct store_options *o)
+{
+	struct store	*s = store_open(o);
+
 	ck_assert_ptr_nonnull(s);
 	return s;
+}
+
+static struct store *
+open_store_waiting(const char *path, int history, int busy_timeout_ms)
+{
+	struct store_options	 o = options(path, history, busy_timeout_ms);
+
+	return open_options(&o);
 }
 
 static struct store *
@@ -1038,6 +1052,43 @@ START_TEST(test_missing_directory)
 }
 END_TEST
 
+/*
+ * The WAL pages wal_autocheckpoint allows: a WAL is reused, not truncated,
+ * after each checkpoint, so its file's size is the most it held. 600
+ * commits of a row each write 600 frames at least: under SQLite's 1000
+ * (wal_autocheckpoint 0), all of them stay; at 100, the WAL starts again.
+ */
+static off_t
+wal_frames_after_commits(const char *name, int pages)
+{
+	char			*path = path_join(dir, name), wal[4096];
+	struct store_options	 o = options(path, 0, 2000);
+	struct stat		 sb;
+	int			 i;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	o.wal_autocheckpoint = pages;
+	store_close(st);
+	st = open_options(&o);
+	create("p1", "a1");
+	for (i = 0; i < 600; i++)
+		commit("p1", "a1", "s1", i % 50, i, "m");
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	free(path);
+	return sb.st_size / (4096 + 24);
+}
+
+START_TEST(test_wal_autocheckpoint)
+{
+	off_t	 sqlite_default = wal_frames_after_commits("default.db", 0);
+	off_t	 small = wal_frames_after_commits("small.db", 100);
+
+	ck_assert_int_ge(sqlite_default, 600);
+	ck_assert_int_le(small, 110);
+	ck_assert_int_ge(small, 90);
+}
+END_TEST
+
 START_TEST(test_check_writable)
 {
 	ck_assert_int_eq(store_check_writable(st), DIS_OK);
@@ -1579,6 +1630,7 @@ store_suite(void)
 	} else {
 		tcase_add_test(tc, test_schema_version);
 		tcase_add_test(tc, test_missing_directory);
+		tcase_add_test(tc, test_wal_autocheckpoint);
 	}
 	tcase_add_test(tc, test_describe);
 	suite_add_tcase(s, tc);

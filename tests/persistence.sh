@@ -98,4 +98,21 @@ expect_json 'j == {"sequence_number": "4", "metadata": ""}'
 stop_fcgi
 expect_eq 0 $?
 
+# --- wal_autocheckpoint from the command line bounds the WAL: the file is
+# reused after each checkpoint, so its size is the most it held; 250
+# commits would leave 250 pages or more without it ---
+CONTEXT='wal_autocheckpoint = 100:'
+start_fcgi -o wal_autocheckpoint=100
+created=0
+for i in $(seq 1 250); do
+	fcgi POST /v2/p1/checkpoints "{\"stream_name\":\"wal\",\"app_name\":\"a1\",\"partition_id\":\"$((i % 20))\",\"sequence_number\":\"$i\",\"checkpoint_type\":\"LAST_READ\"}"
+	[ "$STATUS" = 201 ] && created=$((created + 1))
+done
+expect_eq 250 "$created"
+frames=$(($(stat -c %s "$DB-wal") / (4096 + 24)))
+if [ "$frames" -ge 90 ] && [ "$frames" -le 110 ]; then pass
+else fail "$CONTEXT the WAL held $frames pages"; fi
+stop_fcgi
+expect_eq 0 $?
+
 finish
