@@ -70,7 +70,7 @@ expect_rc 0; expect_eq 1 "$(printf '%s\n' "$OUT" | wc -l)"
 CONTEXT="check:"
 admin -d "$DB" check --json
 expect_rc 0
-expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 4, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 5, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
 admin -d "$DB" check
 expect_rc 0; expect_eq "integrity ok" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
 # A checkpoint of no app (written around the store) is a problem found.
@@ -96,7 +96,7 @@ INSERT INTO apps VALUES ('p1', 'old', 'id', 1);
 INSERT INTO checkpoints VALUES ('p1', 'old', 's', 'LAST_READ', 0, 5, '');
 PRAGMA user_version = 1;" >/dev/null
 admin -d "$TMP/v1.db" check --json
-expect_rc 0; expect_out_json 'j["schema_version"] == 4 and j["checkpoints"] == 1'
+expect_rc 0; expect_out_json 'j["schema_version"] == 5 and j["checkpoints"] == 1'
 admin -d "$TMP/v1.db" checkpoints -p p1 --json
 expect_out_json 'j == [{"project": "p1", "app": "old", "stream": "s", "type": "LAST_READ", "partition": 0, "sequence": 5, "metadata": "", "changed": None}]'
 admin -d "$TMP/v1.db" checkpoints -p p1

@@ -370,7 +370,7 @@ START_TEST(test_schema_version)
 	tables = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	ck_assert_int_eq(version, 4);
+	ck_assert_int_eq(version, 5);
 	ck_assert_int_eq(tables, 5);	/* and no history table */
 }
 END_TEST
