@@ -1923,17 +1923,10 @@ main(int argc, char *argv[])
 		return rc;
 	if ((rc = load_config(&cfg, config_flag, database)) != EXIT_DONE)
 		return rc;
-	memset(&so, 0, sizeof(so));
-	so.path = cfg.database;
-	so.sync_full = cfg.sync_full;
-	so.journal_mode = cfg.journal_mode;
-	so.wal_autocheckpoint = cfg.wal_autocheckpoint;
-	so.busy_timeout_ms = cfg.busy_timeout_ms;
-	so.history = cfg.history;
 	store_describe(cfg.database, database_name, sizeof(database_name));
 	/* An operator's typo in a path must not create an empty database;
 	 * an import may fill a new one. */
-	so.must_exist = !c->creates;
+	so = conf_store_options(&cfg, !c->creates);
 	a.app_quota = cfg.app_quota;
 	a.stream_limit = cfg.app_stream_limit;
 	if ((st = store_open(&so)) == NULL) {

@@ -17,6 +17,7 @@
 
 #include "addrlist.h"
 #include "conf.h"
+#include "store.h"
 #include "text.h"
 
 #ifndef DEFAULT_CREDENTIALS
@@ -398,4 +399,20 @@ conf_find_file(const char *flag)
 		}
 	}
 	return readable(SYSCONF_FILE) ? strdup(SYSCONF_FILE) : NULL;
+}
+
+struct store_options
+conf_store_options(const struct dis_config *cfg, bool must_exist)
+{
+	struct store_options	 o = {
+		.path = cfg->database,
+		.sync_full = cfg->sync_full,
+		.journal_mode = cfg->journal_mode,
+		.wal_autocheckpoint = cfg->wal_autocheckpoint,
+		.busy_timeout_ms = cfg->busy_timeout_ms,
+		.must_exist = must_exist,
+		.history = cfg->history
+	};
+
+	return o;
 }

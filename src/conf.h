@@ -75,4 +75,13 @@ char	*conf_find_file(const char *flag);
 /* The system configuration file's path; static. */
 const char *conf_system_file(void);
 
+struct store_options;
+/*
+ * What cfg sets of the store, for store_open: must_exist refuses to
+ * create a missing SQLite file. The strings are cfg's, so cfg outlives
+ * the store's opening.
+ */
+struct store_options conf_store_options(const struct dis_config *cfg,
+	    bool must_exist);
+
 #endif

@@ -67,21 +67,6 @@ now_ms(void)
 	return now_us() / 1000;
 }
 
-static struct store_options
-store_options(const struct dis_config *cfg)
-{
-	struct store_options	 o;
-
-	o.path = cfg->database;
-	o.sync_full = cfg->sync_full;
-	o.journal_mode = cfg->journal_mode;
-	o.wal_autocheckpoint = cfg->wal_autocheckpoint;
-	o.busy_timeout_ms = cfg->busy_timeout_ms;
-	o.must_exist = false;
-	o.history = cfg->history;
-	return o;
-}
-
 static const char fallback[] = "Status: 500 Internal Server Error\r\n"
     "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n"
     "{\"errorCode\":\"DIS.5000\",\"message\":\"System error.\"}";
@@ -123,7 +108,7 @@ stdin_read(void *arg, char *buf, size_t n)
 int
 server_cgi(const struct dis_config *cfg)
 {
-	struct store_options	 opts = store_options(cfg);
+	struct store_options	 opts = conf_store_options(cfg, false);
 	struct service		 svc;
 	struct exchange		 x;
 	struct store		*store;
@@ -1014,7 +999,7 @@ int
 server_fastcgi(const struct dis_config *cfg, int listen_fd,
     struct peer_policy *peers)
 {
-	struct store_options	 opts = store_options(cfg);
+	struct store_options	 opts = conf_store_options(cfg, false);
 	struct loop		*loops;
 	sigset_t		 set;
 	int			 i, nloops, opened, started, sig;

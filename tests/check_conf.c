@@ -2,7 +2,8 @@
  * check_conf.c: the settings. Defaults, conf_set for every key with good
  * and bad values (a bad value changes nothing and its error names the
  * key), the key = value file (comments, blank lines, spaces, and the line
- * number of a bad line), and DIS_CHECKPOINT_* environment variables.
+ * number of a bad line), DIS_CHECKPOINT_* environment variables, and
+ * the store's options made of the settings.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <check.h>
 
 #include "conf.h"
+#include "store.h"
 #include "testutil.h"
 
 /* A setting's current value as text, so one table can check them all. */
@@ -479,6 +481,37 @@ START_TEST(test_env_none)
 }
 END_TEST
 
+/* Every store setting reaches store_options, the strings uncopied. */
+START_TEST(test_store_options)
+{
+	static const char *const settings[][2] = {
+		{ "database", "/srv/ckpt.db" }, { "synchronous", "normal" },
+		{ "journal_mode", "delete" }, { "wal_autocheckpoint", "250" },
+		{ "busy_timeout", "1234" }, { "history", "7" }
+	};
+	struct dis_config	 c;
+	struct store_options	 o;
+	char			 err[256];
+	size_t			 i;
+
+	ck_assert_int_eq(conf_init(&c), 0);
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		ck_assert_msg(conf_set(&c, settings[i][0], settings[i][1], err,
+		    sizeof(err)) == 0, "%s: %s", settings[i][0], err);
+	o = conf_store_options(&c, true);
+	ck_assert_ptr_eq(o.path, c.database);
+	ck_assert_str_eq(o.path, "/srv/ckpt.db");
+	ck_assert(!o.sync_full);
+	ck_assert_ptr_eq(o.journal_mode, c.journal_mode);
+	ck_assert_int_eq(o.wal_autocheckpoint, 250);
+	ck_assert_int_eq(o.busy_timeout_ms, 1234);
+	ck_assert_int_eq(o.history, 7);
+	ck_assert(o.must_exist);
+	ck_assert(!conf_store_options(&c, false).must_exist);
+	conf_free(&c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -492,6 +525,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_set_twice);
 	tcase_add_test(tc, test_word_errors);
 	tcase_add_test(tc, test_auth_words);
+	tcase_add_test(tc, test_store_options);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");
