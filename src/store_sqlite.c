@@ -494,14 +494,138 @@ user_version(struct lite *s, int *version)
 	return rc;
 }
 
+/* The indexes and triggers in a file before its migration. */
+struct schema_objects {
+	struct schema_object {
+		char	*type, *name, *table, *sql;
+	}		*v;
+	size_t		 n;
+};
+
+static void
+schema_objects_free(struct schema_objects *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->n; i++) {
+		free(o->v[i].type);
+		free(o->v[i].name);
+		free(o->v[i].table);
+		free(o->v[i].sql);
+	}
+	free(o->v);
+}
+
+/* Column i of st's row as a string of the caller's; NULL out of memory. */
+static char *
+column_copy(sqlite3_stmt *st, int i)
+{
+	const char	*text = (const char *)sqlite3_column_text(st, i);
+
+	return text != NULL ? strdup(text) : NULL;
+}
+
+static int
+schema_objects_read(struct lite *s, struct schema_objects *o)
+{
+	struct schema_object	*grown, *obj;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT type, name, tbl_name, sql FROM"
+	    " sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT"
+	    " NULL", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((grown = realloc(o->v, (o->n + 1) * sizeof(*o->v))) ==
+		    NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		o->v = grown;
+		obj = &o->v[o->n++];
+		obj->type = column_copy(st, 0);
+		obj->name = column_copy(st, 1);
+		obj->table = column_copy(st, 2);
+		obj->sql = column_copy(st, 3);
+		if (!obj->type || !obj->name || !obj->table || !obj->sql) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Whether the file holds an object of that name, as SQLite compares. */
+static int
+schema_has(struct lite *s, const char *name, bool *has)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE"
+	    " name = ?1 COLLATE NOCASE", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Makes again each of o (read before the migration) that it dropped with
+ * a table it made anew (schema 5's checkpoints): an operator's own index
+ * or trigger, which would otherwise be lost without a word. One whose
+ * table is gone, or whose SQL no longer fits the new table, is logged
+ * with its SQL and left out: the upgrade still goes on. Returns an error
+ * only when the schema cannot be read.
+ */
+static int
+schema_objects_remake(struct lite *s, const struct schema_objects *o)
+{
+	const struct schema_object *obj;
+	bool			 has;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < o->n; i++) {
+		obj = &o->v[i];
+		if ((rc = schema_has(s, obj->name, &has)) != SQLITE_OK)
+			return rc;
+		if (has)
+			continue;
+		if ((rc = schema_has(s, obj->table, &has)) != SQLITE_OK)
+			return rc;
+		if (!has)
+			log_message("database: the schema upgrade dropped %s %s"
+			    " with its table %s: %s", obj->type, obj->name,
+			    obj->table, obj->sql);
+		else if (exec(s, obj->sql) != SQLITE_OK)
+			log_message("database: the schema upgrade could not"
+			    " make %s %s on %s again (%s): %s", obj->type,
+			    obj->name, obj->table, sqlite3_errmsg(s->db),
+			    obj->sql);
+	}
+	return SQLITE_OK;
+}
+
 /*
  * Several workers may start at once on a new file: the version is read
  * again under the write lock, so only one of them creates the schema.
+ * The rename that ends a table made anew is SQLite's legacy one, which
+ * leaves views as they are written: an operator's view on checkpoints
+ * names the new table once it has the name, where the checking rename
+ * refuses the whole upgrade because the view names a table not there.
  */
 static int
 migrate(struct lite *s)
 {
-	int	 version = 0, rc;
+	struct schema_objects	 before = { NULL, 0 };
+	int			 version = 0, from, rc;
 
 	if ((rc = user_version(s, &version)) != SQLITE_OK)
 		return rc;
@@ -515,12 +639,27 @@ migrate(struct lite *s)
 		    "program's %d", version, SCHEMA_VERSION);
 		rc = SQLITE_MISMATCH;
 	}
+	from = version;
+	if (rc == SQLITE_OK)
+		rc = schema_objects_read(s, &before);
+	(void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, 1,
+	    NULL);
 	for (; rc == SQLITE_OK && version < SCHEMA_VERSION; version++)
 		rc = exec(s, migrations[version]);
+	(void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, 0,
+	    NULL);
+	if (rc == SQLITE_OK)
+		rc = schema_objects_remake(s, &before);
 	if (rc == SQLITE_OK)
 		rc = exec(s, "COMMIT");
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		/* The reason, before ROLLBACK replaces SQLite's message. */
+		if (rc != SQLITE_MISMATCH)
+			log_message("database: schema %d to %d: %s", from,
+			    SCHEMA_VERSION, sqlite3_errmsg(s->db));
 		exec(s, "ROLLBACK");
+	}
+	schema_objects_free(&before);
 	return rc;
 }
 

@@ -306,6 +306,10 @@ if ! db_is_pg; then
 fi
 
 CONTEXT="schema 2:"
+# SQLite's apps and checkpoints tables as schemas 2 and 3 made them.
+SQLITE_V2_TABLES="CREATE TABLE apps (project TEXT NOT NULL, name TEXT NOT NULL, app_id TEXT NOT NULL, create_time INTEGER NOT NULL, PRIMARY KEY (project, name)) WITHOUT ROWID;
+CREATE TABLE checkpoints (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, sequence INTEGER NOT NULL, metadata TEXT NOT NULL, changed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (project, app, stream, type, partition)) WITHOUT ROWID;
+"
 # SQLite's schema is at 5 (checkpoints a rowid table), PostgreSQL's at 4.
 if db_is_pg; then SCHEMA=4; else SCHEMA=5; fi
 # A database of schema version 2 is brought to 3 by the service; its
@@ -319,9 +323,7 @@ CREATE TABLE checkpoints (project text COLLATE \"C\" NOT NULL, app text COLLATE 
 INSERT INTO schema_versions (version) VALUES (1), (2);" >/dev/null
 else
 	sqlite3 "$DB" "PRAGMA journal_mode=WAL;
-CREATE TABLE apps (project TEXT NOT NULL, name TEXT NOT NULL, app_id TEXT NOT NULL, create_time INTEGER NOT NULL, PRIMARY KEY (project, name)) WITHOUT ROWID;
-CREATE TABLE checkpoints (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, sequence INTEGER NOT NULL, metadata TEXT NOT NULL, changed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (project, app, stream, type, partition)) WITHOUT ROWID;
-PRAGMA user_version = 2;" >/dev/null
+${SQLITE_V2_TABLES}PRAGMA user_version = 2;" >/dev/null
 fi
 db_sql "INSERT INTO apps VALUES ('p1', 'old', 'id', 1);
 INSERT INTO checkpoints VALUES ('p1', 'old', 's', 'LAST_READ', 0, 5, 'kept', 1700000000000);
@@ -344,9 +346,7 @@ CONTEXT="schema 3:"
 if ! db_is_pg; then
 	DB=$TMP/v3.db
 	sqlite3 "$DB" "PRAGMA journal_mode=WAL;
-CREATE TABLE apps (project TEXT NOT NULL, name TEXT NOT NULL, app_id TEXT NOT NULL, create_time INTEGER NOT NULL, PRIMARY KEY (project, name)) WITHOUT ROWID;
-CREATE TABLE checkpoints (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, sequence INTEGER NOT NULL, metadata TEXT NOT NULL, changed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (project, app, stream, type, partition)) WITHOUT ROWID;
-CREATE TABLE history (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, seq INTEGER NOT NULL, old_sequence INTEGER, old_metadata TEXT, old_set_at INTEGER, new_sequence INTEGER, new_metadata TEXT, changed_at INTEGER NOT NULL, origin TEXT NOT NULL, operation TEXT, PRIMARY KEY (project, app, stream, type, partition, seq)) WITHOUT ROWID;
+${SQLITE_V2_TABLES}CREATE TABLE history (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, partition INTEGER NOT NULL, seq INTEGER NOT NULL, old_sequence INTEGER, old_metadata TEXT, old_set_at INTEGER, new_sequence INTEGER, new_metadata TEXT, changed_at INTEGER NOT NULL, origin TEXT NOT NULL, operation TEXT, PRIMARY KEY (project, app, stream, type, partition, seq)) WITHOUT ROWID;
 CREATE TABLE operations (project TEXT NOT NULL, app TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, at INTEGER NOT NULL, changes INTEGER NOT NULL, PRIMARY KEY (project, app, stream, type, id)) WITHOUT ROWID;
 INSERT INTO apps VALUES ('p1', 'm', 'id', 1);
 INSERT INTO checkpoints VALUES ('p1', 'm', 's', 'LAST_READ', 0, 30, '', 3000);
@@ -356,10 +356,14 @@ INSERT INTO history VALUES ('p1', 'm', 's', 'LAST_READ', 0, 1, NULL, NULL, NULL,
  ('p1', 'm', 's', 'LAST_READ', 1, 1, NULL, NULL, NULL, 5, '', 1500, 'api', NULL),
  ('p1', 'm', 's', 'LAST_READ', 1, 2, 5, '', 1500, NULL, NULL, 2500, 'api', NULL);
 INSERT INTO operations VALUES ('p1', 'm', 's', 'LAST_READ', 'op1', 'reset', 2000, 1);
+CREATE INDEX by_origin ON history (origin);
 PRAGMA user_version = 3;" >/dev/null
 	want=$(sqlite3 -json "$DB" "SELECT partition, seq, old_sequence, old_metadata, old_set_at, new_sequence, new_metadata, changed_at, origin, operation FROM history ORDER BY partition, seq")
 	admin check --json
 	expect_rc 0; expect_out_json 'j["schema_version"] == 5 and j["checkpoints"] == 1'
+	# An operator's index on the history table 4 folds into the rows
+	# goes with it, said with its SQL.
+	expect_err_has "dropped index by_origin with its table history: CREATE INDEX by_origin ON history (origin)"
 	# 5: a rowid table, its key a unique index, so a row with its
 	# history keeps up to 4 kB in its page.
 	expect_eq "0 1" "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints' AND sql LIKE '%WITHOUT ROWID%'), (SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checkpoints')" | tr '|' ' ')"
@@ -384,6 +388,41 @@ PRAGMA user_version = 3;" >/dev/null
 	stop_fcgi
 	admin history -p p1 -a m -s s --partition 1 --json
 	expect_out_json '[(r["seq"], r["origin"], r["new"]["sequence"]) for r in j] == [(8, "api", 8), (7, "unknown", 7)]'
+fi
+
+CONTEXT="an operator's objects:"
+# Schema 5 makes checkpoints anew. An operator's own view on it still
+# reads, and their index and trigger on it are made again on the new
+# table, the trigger firing on the service's next write.
+if ! db_is_pg; then
+	DB=$TMP/v2-own.db
+	sqlite3 "$DB" "PRAGMA journal_mode=WAL;
+${SQLITE_V2_TABLES}INSERT INTO apps VALUES ('p1', 'o', 'id', 1);
+INSERT INTO checkpoints VALUES ('p1', 'o', 's', 'LAST_READ', 0, 5, '', 0);
+CREATE VIEW lag AS SELECT app, partition, sequence FROM checkpoints;
+CREATE INDEX by_changed ON checkpoints (changed);
+CREATE TABLE audit (sequence INTEGER);
+CREATE TRIGGER audit_update AFTER UPDATE ON checkpoints BEGIN INSERT INTO audit VALUES (NEW.sequence); END;
+PRAGMA user_version = 2;" >/dev/null
+	admin check --json
+	expect_rc 0; expect_out_json 'j["schema_version"] == 5 and j["checkpoints"] == 1'
+	expect_eq "o|0|5" "$(sqlite3 "$DB" "SELECT * FROM lag")"
+	expect_eq "trigger audit_update checkpoints index by_changed checkpoints" "$(sqlite3 "$DB" "SELECT type, name, tbl_name FROM sqlite_master WHERE name IN ('audit_update', 'by_changed') ORDER BY name" | tr '|\n' '  ' | sed 's/ $//')"
+	expect_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints' AND sql LIKE '%WITHOUT ROWID%'")"
+	start_fcgi
+	ckpt o s 0 6
+	stop_fcgi
+	expect_eq "6" "$(sqlite3 "$DB" "SELECT group_concat(sequence) FROM audit")"
+	expect_eq "o|0|6" "$(sqlite3 "$DB" "SELECT * FROM lag")"
+	# An upgrade that cannot be made says why, and leaves the file as it
+	# was: here a table of the operator's in the way of schema 5's.
+	DB=$TMP/v2-blocked.db
+	sqlite3 "$DB" "PRAGMA journal_mode=WAL;
+${SQLITE_V2_TABLES}CREATE TABLE checkpoints_v5 (mine TEXT);
+PRAGMA user_version = 2;" >/dev/null
+	admin check --json
+	expect_rc 1; expect_err_has "schema 2 to 5: table checkpoints_v5 already exists"
+	expect_eq "2 0" "$(sqlite3 "$DB" "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master WHERE name = 'history_rows')" | tr '|' ' ')"
 fi
 
 finish
