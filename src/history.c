@@ -4,8 +4,8 @@
  * only the shape it and SQLite's JSON functions write (arrays of scalars,
  * whitespace allowed between tokens); anything else is reported damaged,
  * never read past its end. A write reads only the oldest change and the
- * newest (read_ends): walking every change was half of what history cost
- * a write. tests/fuzz/fuzz_history.c fuzzes it all.
+ * newest (read_ends), each once: walking every change was half of what
+ * history cost a write. tests/fuzz/fuzz_history.c fuzzes it all.
  */
 #include "config.h"
 
@@ -99,13 +99,14 @@ skip_scalar(const char *p, const char *end)
 	return p > start ? p : NULL;
 }
 
-/* Past the change at p, an array of scalars; NULL when it is not one. */
+/*
+ * Past the scalars at p, up to the ']' that ends a change; NULL when they
+ * are not scalars separated by commas.
+ */
 static const char *
-skip_change(const char *p, const char *end)
+skip_scalars(const char *p, const char *end)
 {
-	if (p == end || *p != '[')
-		return NULL;
-	for (p++;;) {
+	for (;;) {
 		p = skip_space(p, end);
 		if ((p = skip_scalar(p, end)) == NULL)
 			return NULL;
@@ -118,30 +119,65 @@ skip_change(const char *p, const char *end)
 	}
 }
 
-/* The integer token at *p, which is moved past it and its comma. */
+/* Past the change at p, an array of scalars; NULL when it is not one. */
+static const char *
+skip_change(const char *p, const char *end)
+{
+	if (p == end || *p != '[')
+		return NULL;
+	return skip_scalars(p + 1, end);
+}
+
+/*
+ * The integer token at *p, which is moved past it and the ',' or ']' after
+ * it. Eighteen digits cannot overflow, so only a longer number is checked
+ * a digit at a time.
+ */
 static bool
 take_int(const char **p, const char *end, long long *v)
 {
-	const char	*q = skip_space(*p, end);
+	const char	*q = skip_space(*p, end), *first;
 	bool		 neg = false;
 	unsigned long long n = 0;
-	int		 digits = 0;
+	unsigned	 d;
 
 	if (q < end && *q == '-') {
 		neg = true;
 		q++;
 	}
-	for (; q < end && *q >= '0' && *q <= '9'; q++, digits++) {
-		if (n > ((unsigned long long)INT64_MAX - (unsigned)(*q - '0')) / 10)
+	for (first = q; q < end && (d = (unsigned char)*q - '0') < 10; q++) {
+		if (q - first >= 18 &&
+		    n > ((unsigned long long)INT64_MAX - d) / 10)
 			return false;
-		n = n * 10 + (unsigned)(*q - '0');
+		n = n * 10 + d;
 	}
-	q = skip_space(q, end);
-	if (digits == 0 || q == end || (*q != ',' && *q != ']'))
+	if (q == first || (q = skip_space(q, end)) == end ||
+	    (*q != ',' && *q != ']'))
 		return false;
 	*v = neg ? -(long long)n : (long long)n;
 	*p = q + 1;
 	return true;
+}
+
+/*
+ * Past the change at p, read in one pass: its seq into *seq and, unless
+ * changed_ms is NULL, its change time, the scalar after the seq, into
+ * *changed_ms. NULL when it is not a change that starts so.
+ */
+static const char *
+read_change(const char *p, const char *end, long long *seq,
+    long long *changed_ms)
+{
+	if (p == end || *p != '[')
+		return NULL;
+	p++;
+	if (!take_int(&p, end, seq))
+		return NULL;
+	if (changed_ms != NULL) {
+		if (p[-1] == ']' || !take_int(&p, end, changed_ms))
+			return NULL;
+	}
+	return p[-1] == ']' ? p : skip_scalars(p, end);
 }
 
 /*
@@ -388,6 +424,32 @@ change_before(const char *lo, const char *close)
 	}
 }
 
+/*
+ * The start of the change that ends at newest_end (past its ']'), not
+ * below lo, with its seq and change time (so that what read_all calls
+ * damaged is) read into *seq and *changed_ms; NULL when there is none. It
+ * starts at the last '[' unless its strings hold one: then that '[' does
+ * not read as a change up to newest_end (from inside a string, quotes pair
+ * up the other way and the last one opens a string that never closes), and
+ * the change is walked back to token by token.
+ */
+static const char *
+newest_change(const char *lo, const char *newest_end, long long *seq,
+    long long *changed_ms)
+{
+	const char	*start;
+
+	start = memrchr(lo, '[', (size_t)(newest_end - 1 - lo));
+	if (start != NULL &&
+	    read_change(start, newest_end, seq, changed_ms) == newest_end)
+		return start;
+	start = change_before(lo, newest_end - 1);
+	if (start != NULL &&
+	    read_change(start, newest_end, seq, changed_ms) == newest_end)
+		return start;
+	return NULL;
+}
+
 /* Where a history's changes are, once its text is read. */
 struct shape {
 	size_t		 count;		/* of changes */
@@ -440,23 +502,15 @@ read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
 	if (sh->close < sh->first || *sh->close != ']')
 		return false;
 	newest_end = space_before(sh->first, sh->close);
-	if (newest_end == sh->first || newest_end[-1] != ']' ||
-	    (newest = change_before(sh->first, newest_end - 1)) == NULL ||
-	    newest == sh->first ||
-	    (p = space_before(sh->first, newest))[-1] != ',' ||
-	    skip_change(newest, end) != newest_end ||
-	    (p = skip_change(sh->first, end)) == NULL ||
+	if (newest_end == sh->first || newest_end[-1] != ']')
+		return false;
+	if ((newest = newest_change(sh->first, newest_end, &sh->newest_seq,
+	    &newest_changed)) == NULL || newest == sh->first ||
+	    space_before(sh->first, newest)[-1] != ',' ||
+	    (p = read_change(sh->first, end, &first_seq, NULL)) == NULL ||
 	    (p = skip_space(p, end)) == end || *p != ',')
 		return false;
 	sh->second = skip_space(p + 1, end);
-	p = sh->first + 1;
-	if (!take_int(&p, end, &first_seq))
-		return false;
-	p = newest + 1;
-	/* Its change time too, so that what read_all calls damaged is. */
-	if (!take_int(&p, end, &sh->newest_seq) ||
-	    !take_int(&p, end, &newest_changed))
-		return false;
 	if (first_seq < 0 || sh->newest_seq <= first_seq ||
 	    (unsigned long long)(sh->newest_seq - first_seq) >= depth)
 		return false;

@@ -284,6 +284,15 @@ START_TEST(test_middle_not_read)
 	ck_assert_str_eq(next, "[[2,x y],[3,3,\"api\",null,2,2,\"\"],"
 	    "[4,1700000000000,\"api\",null,41,1690000000000,\"m41\"]]");
 	free(next);
+	/* So is one before a newest change whose strings hold a '['. */
+	next = append("[[1,1,\"api\",null,null,null,null],[2,x y],"
+	    "[3,3,\"api\",null,2,2,\"a\\\"],[1,\"]]", &api_write, 10,
+	    &damaged);
+	ck_assert(!damaged);
+	ck_assert_str_eq(next, "[[1,1,\"api\",null,null,null,null],[2,x y],"
+	    "[3,3,\"api\",null,2,2,\"a\\\"],[1,\"],[4,1700000000000,"
+	    "\"api\",null,41,1690000000000,\"m41\"]]");
+	free(next);
 	/* Depth 2 drops it: read whole, the text is damaged. */
 	next = append(t, &api_write, 2, &damaged);
 	ck_assert(damaged);
