@@ -66,8 +66,9 @@ fuzz_setup(void)
 	if (conf_init(&fuzz_cfg) == -1)
 		abort();
 	fuzz_cfg.sync_full = false;
+	/* The service's options, every field set; only the file differs. */
+	opts = conf_store_options(&fuzz_cfg, false);
 	opts.path = ":memory:";
-	opts.sync_full = false;
 	opts.journal_mode = "MEMORY";
 	opts.busy_timeout_ms = 100;
 	if ((fuzz_store = store_open(&opts)) == NULL)
