@@ -221,18 +221,15 @@ static bool
 read_newest(const char *text, size_t len, size_t *count, long long *seq,
     long long *changed_ms)
 {
-	const char	*last, *p;
+	const char	*last;
 
 	*seq = *changed_ms = 0;
 	if (!scan(text, len, count, &last)) {
 		*count = 0;
 		return false;
 	}
-	if (*count == 0)
-		return true;
-	p = last + 1;
-	if (take_int(&p, text + len, seq) &&
-	    take_int(&p, text + len, changed_ms))
+	if (*count == 0 ||
+	    read_change(last, text + len, seq, changed_ms) != NULL)
 		return true;
 	*seq = *changed_ms = 0;
 	*count = 0;
