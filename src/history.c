@@ -453,7 +453,7 @@ struct shape {
 	long long	 newest_seq;	/* 0 when there are none */
 	const char	*first;		/* the oldest change */
 	const char	*second;	/* the one after it; NULL: not known */
-	const char	*close;		/* the ']' that ends the history */
+	const char	*newest_end;	/* past the newest change's ']' */
 };
 
 /*
@@ -472,7 +472,8 @@ read_all(const char *text, size_t len, struct shape *sh)
 	if (sh->count > 0) {
 		p = skip_space(text, end);
 		sh->first = skip_space(p + 1, end);
-		sh->close = space_before(text, end) - 1;
+		sh->newest_end = space_before(text,
+		    space_before(text, end) - 1);
 	}
 	return true;
 }
@@ -488,20 +489,20 @@ read_all(const char *text, size_t len, struct shape *sh)
 static bool
 read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
 {
-	const char	*end = text + len, *p, *newest, *newest_end;
+	const char	*end = text + len, *p, *newest, *close;
 	long long	 first_seq, newest_changed;
 
 	p = skip_space(text, end);
 	if (p == end || *p != '[')
 		return false;
 	sh->first = skip_space(p + 1, end);
-	sh->close = space_before(sh->first, end) - 1;
-	if (sh->close < sh->first || *sh->close != ']')
+	close = space_before(sh->first, end) - 1;
+	if (close < sh->first || *close != ']')
 		return false;
-	newest_end = space_before(sh->first, sh->close);
-	if (newest_end == sh->first || newest_end[-1] != ']')
+	sh->newest_end = space_before(sh->first, close);
+	if (sh->newest_end == sh->first || sh->newest_end[-1] != ']')
 		return false;
-	if ((newest = newest_change(sh->first, newest_end, &sh->newest_seq,
+	if ((newest = newest_change(sh->first, sh->newest_end, &sh->newest_seq,
 	    &newest_changed)) == NULL || newest == sh->first ||
 	    space_before(sh->first, newest)[-1] != ',' ||
 	    (p = read_change(sh->first, end, &first_seq, NULL)) == NULL ||
@@ -515,13 +516,26 @@ read_ends(const char *text, size_t len, size_t depth, struct shape *sh)
 	return true;
 }
 
+/*
+ * A new text is padded with spaces before its closing ']' (which the next
+ * append does not copy): to the length of the one it replaces when that is
+ * at most PAD_MAX longer, else to a multiple of PAD_STEP. SQLite rewrites
+ * a row in place only when its size stays the same; otherwise it deletes
+ * the cell and inserts it again, and on a full page that splits it,
+ * writing two more pages. The numbers in a history change width as they
+ * grow, as the oldest change goes and as a consumer starts again, so
+ * unpadded, most writes changed the row's size.
+ */
+#define PAD_MAX		32
+#define PAD_STEP	16
+
 int
 history_append(struct history_text *out, const char *text, size_t len,
     const struct history_change *c, int depth, bool *damaged)
 {
 	struct shape	 sh = { 0, 0, NULL, NULL, NULL };
 	const char	*p, *end;
-	size_t		 drop;
+	size_t		 drop, natural, padded;
 
 	out->len = 0;
 	if (text == NULL)
@@ -549,15 +563,20 @@ history_append(struct history_text *out, const char *text, size_t len,
 		for (; drop > 0; drop--)	/* each change and its comma */
 			p = skip_space(skip_space(skip_change(p, end), end) + 1,
 			    end);
-		if (reserve(out, (size_t)(sh.close - p) + 1) == -1)
+		if (reserve(out, (size_t)(sh.newest_end - p) + 1) == -1)
 			return -1;
-		memcpy(out->buf + out->len, p, (size_t)(sh.close - p));
-		out->len += (size_t)(sh.close - p);
+		memcpy(out->buf + out->len, p, (size_t)(sh.newest_end - p));
+		out->len += (size_t)(sh.newest_end - p);
 		out->buf[out->len++] = ',';
 	}
 	if (put_change(out, sh.newest_seq + 1, c) == -1 ||
-	    reserve(out, 2) == -1)
+	    reserve(out, PAD_MAX + PAD_STEP + 2) == -1)
 		return -1;
+	natural = out->len + 1;
+	padded = natural <= len && len - natural <= PAD_MAX ? len :
+	    (natural + PAD_STEP - 1) / PAD_STEP * PAD_STEP;
+	memset(out->buf + out->len, ' ', padded - natural);
+	out->len = padded - 1;
 	out->buf[out->len++] = ']';
 	out->buf[out->len] = '\0';
 	return 0;

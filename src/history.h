@@ -11,8 +11,9 @@
  * row's value for the newest. A write appends one change and drops the
  * oldest beyond the depth kept, in the row it rewrites anyway: no second
  * table, no second B-tree, so history costs a write a few hundred bytes of
- * copying. The same text is what SQLite's json_array() writes, so SQL
- * reads it with json_each (the schema's history_rows view).
+ * copying. The text is what SQLite's json_array() writes, but for spaces
+ * before the closing ']' (see history_append), so SQL reads it with
+ * json_each (the schema's history_rows view).
  */
 #ifndef DIS_HISTORY_H
 #define DIS_HISTORY_H
@@ -49,8 +50,11 @@ bool	 history_last(const char *text, size_t len, long long *seq,
 /*
  * Writes into out the history text (len bytes, NULL or empty for none)
  * with c appended as the change after its newest, as seq + 1, and only
- * the newest depth (at least 1) changes kept. A text that is not a history
- * as this file writes it is replaced by c alone (seq 1), and *damaged set;
+ * the newest depth (at least 1) changes kept, padded with spaces before
+ * its closing ']' to len when it is up to 32 bytes shorter, else to a
+ * multiple of 16, so that its row mostly keeps its size. A text that is
+ * not a history as this file writes it is replaced by c alone (seq 1),
+ * and *damaged set;
  * so is one whose newest seq is INT64_MAX. Of a history whose seqs count
  * up one by one (as this file numbers them), at most depth of them by
  * its oldest seq and its newest, only those two changes are read: the ones

@@ -22,17 +22,47 @@
 static const struct history_change api_write = { 1700000000000LL, "api",
     NULL, 41, 1690000000000LL, "m41" };
 
-/* Appends c to text (NUL-terminated or NULL) at depth; returns a copy. */
+/*
+ * The spaces history_append pads a text with, before its closing ']': to
+ * the length of the text it replaces (old_len) when that is at most 32
+ * longer, else to a multiple of 16. Fails when out is not padded so.
+ */
+static size_t
+padding(const char *out, size_t len, size_t old_len)
+{
+	size_t	 pad = 0, natural;
+
+	ck_assert_uint_ge(len, 2);
+	ck_assert_int_eq(out[len - 1], ']');
+	while (pad + 2 < len && out[len - 2 - pad] == ' ')
+		pad++;
+	natural = len - pad;
+	if (natural <= old_len && old_len - natural <= 32)
+		ck_assert_uint_eq(len, old_len);
+	else {
+		ck_assert_uint_eq(len % 16, 0);
+		ck_assert_uint_lt(pad, 16);
+	}
+	return pad;
+}
+
+/*
+ * Appends c to text (NUL-terminated or NULL) at depth; returns a copy,
+ * its padding (checked) taken out.
+ */
 static char *
 append(const char *text, const struct history_change *c, int depth,
     bool *damaged)
 {
 	struct history_text	 out = { NULL, 0, 0 };
+	size_t			 old_len = text ? strlen(text) : 0, pad;
 	char			*copy;
 
-	ck_assert_int_eq(history_append(&out, text, text ? strlen(text) : 0, c,
-	    depth, damaged), 0);
+	ck_assert_int_eq(history_append(&out, text, old_len, c, depth,
+	    damaged), 0);
 	ck_assert_uint_eq(strlen(out.buf), out.len);
+	pad = padding(out.buf, out.len, old_len);
+	memmove(out.buf + out.len - 1 - pad, out.buf + out.len - 1, 2);
 	copy = strdup(out.buf);
 	free(out.buf);
 	return copy;
@@ -266,6 +296,54 @@ END_TEST
  * the oldest and the newest is carried as it is (until it is the oldest,
  * read when it goes), not taken for a damaged history.
  */
+/*
+ * A row keeps its size from write to write (SQLite rewrites it in place
+ * only then): a text shorter by a few bytes than the one it replaces is
+ * padded to its length, a longer one to a multiple of 16; a much shorter
+ * one shrinks. The pad stays at the end: the next append drops it.
+ */
+START_TEST(test_padded_to_keep_size)
+{
+	struct history_change	 c = api_write;
+	struct history_text	 a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	const char		*long_meta = "0123456789012345678901234567890123456789";
+	bool			 damaged;
+	json_t			*j;
+
+	c.old_sequence = 1234567890;
+	ck_assert_int_eq(history_append(&a, NULL, 0, &c, 2, &damaged), 0);
+	ck_assert_uint_eq(a.len - padding(a.buf, a.len, 0), strlen("[[1,"
+	    "1700000000000,\"api\",null,1234567890,1690000000000,\"m41\"]]"));
+	ck_assert_int_eq(history_append(&b, a.buf, a.len, &c, 2, &damaged), 0);
+	/* Dropping a change for one with five digits fewer: the size stays. */
+	c.old_sequence = 12345;
+	ck_assert_int_eq(history_append(&a, b.buf, b.len, &c, 2, &damaged), 0);
+	ck_assert(!damaged);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_uint_eq(padding(a.buf, a.len, b.len),
+	    padding(b.buf, b.len, 0) + 5);
+	/* Each change copied without the pad after it. */
+	ck_assert_int_eq(history_append(&b, a.buf, a.len, &c, 2, &damaged), 0);
+	ck_assert_ptr_null(strstr(b.buf, " ,"));
+	ck_assert_ptr_nonnull(strstr(b.buf, "\"m41\"],[4,"));
+	j = parsed(b.buf);
+	ck_assert_uint_eq(json_array_size(j), 2);
+	json_decref(j);
+	ck_assert(history_last(b.buf, b.len, &c.old_sequence, &c.changed_ms));
+	ck_assert_int_eq(c.old_sequence, 4);
+	/* Much shorter: to a multiple of 16 again. */
+	c = api_write;
+	c.old_metadata = long_meta;
+	ck_assert_int_eq(history_append(&a, b.buf, b.len, &c, 1, &damaged), 0);
+	c.old_metadata = "";
+	ck_assert_int_eq(history_append(&b, a.buf, a.len, &c, 1, &damaged), 0);
+	ck_assert_uint_lt(b.len, a.len);
+	(void)padding(b.buf, b.len, a.len);
+	free(a.buf);
+	free(b.buf);
+}
+END_TEST
+
 START_TEST(test_middle_not_read)
 {
 	const char	*t = "[[1,1,\"api\",null,null,null,null],[2,x y],"
@@ -377,6 +455,7 @@ history_suite(void)
 	TCase	*tc = tcase_create("history");
 
 	tcase_add_test(tc, test_first_change);
+	tcase_add_test(tc, test_padded_to_keep_size);
 	tcase_add_test(tc, test_chain_and_depth);
 	tcase_add_test(tc, test_strings_escaped);
 	tcase_add_test(tc, test_newest_read_back);
