@@ -54,13 +54,13 @@ bool	 history_last(const char *text, size_t len, long long *seq,
  * its closing ']' to len when it is up to 32 bytes shorter, else to a
  * multiple of 16, so that its row mostly keeps its size. A text that is
  * not a history as this file writes it is replaced by c alone (seq 1),
- * and *damaged set;
- * so is one whose newest seq is INT64_MAX. Of a history whose seqs count
- * up one by one (as this file numbers them), at most depth of them by
- * its oldest seq and its newest, only those two changes are read: the ones
- * between are copied unread, damaged or not (and a gap in their seqs,
- * which only a hand edit makes, may keep one change fewer). Returns 0, or
- * -1 when out of memory (out then holds nothing usable).
+ * and *damaged set; so is one whose newest seq is INT64_MAX. Of a history
+ * whose seqs count up one by one (as this file numbers them), at most
+ * depth of them by its oldest seq and its newest, only those two changes
+ * are read: the ones between are copied unread, damaged or not (and a gap
+ * in their seqs, which only a hand edit makes, may keep one change
+ * fewer). Returns 0, or -1 when out of memory (out then holds nothing
+ * usable).
  */
 int	 history_append(struct history_text *out, const char *text,
 	    size_t len, const struct history_change *c, int depth,
