@@ -85,20 +85,25 @@ finish() {
 
 # Holds $DB's write lock from a sqlite3 process (BEGIN IMMEDIATE, fed
 # through a fifo on fd 7) until release_write_lock. .shell runs after BEGIN
-# IMMEDIATE returned: waits for that, not for a time; false if it never did.
+# IMMEDIATE returned: waits for that, not for a time. The holder waits for
+# a lock someone else holds this instant (.timeout) and exits on an error
+# (-bail), so false means it never got the lock; lock.out says why.
 # Start other processes with 7>&- meanwhile, or sqlite3 never sees EOF.
 hold_write_lock() {
 	rm -f "$TMP/lock.in" "$TMP/lock.held"
 	mkfifo "$TMP/lock.in"
-	sqlite3 "$DB" <"$TMP/lock.in" >"$TMP/lock.out" 2>&1 &
+	sqlite3 -bail -cmd '.timeout 10000' "$DB" <"$TMP/lock.in" \
+	    >"$TMP/lock.out" 2>&1 &
 	LOCKER=$!
 	CLEANUP_PIDS="$CLEANUP_PIDS $LOCKER"
 	exec 7>"$TMP/lock.in"
 	printf '%s\n' 'BEGIN IMMEDIATE;' ".shell touch '$TMP/lock.held'" >&7
 	for _ in $(seq 600); do
 		[ -e "$TMP/lock.held" ] && return 0
+		kill -0 "$LOCKER" 2>/dev/null || break
 		sleep 0.05
 	done
+	echo "hold_write_lock: no lock: $(cat "$TMP/lock.out")"
 	return 1
 }
 

@@ -62,16 +62,9 @@ expect_eq "" "$(grep 'database: ' "$TMP/server.log" "$TMP/server2.log")"
 CONTEXT="write lock held elsewhere:"
 stop_fcgi
 start_fcgi -t 2 -o busy_timeout=300 -o retry_after=7
-mkfifo "$TMP/lock.fifo"
-sqlite3 "$DB" <"$TMP/lock.fifo" >"$TMP/lock.out" 2>&1 &
-LOCK_PID=$!
-CLEANUP_PIDS="$PID2 $LOCK_PID"
-exec 3>"$TMP/lock.fifo"
-echo "BEGIN IMMEDIATE;" >&3
-for _ in $(seq 100); do
-	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null || break
-	sleep 0.05
-done
+CLEANUP_PIDS=$PID2
+hold_write_lock
+expect_eq 0 $?
 body='{"app_name":"own","stream_name":"s1","partition_id":"1","sequence_number":"777","checkpoint_type":"LAST_READ"}'
 fcgi POST /v2/p1/checkpoints "$body"
 expect_status 503
@@ -83,12 +76,10 @@ expect_status 200
 expect_body_has "\"sequence_number\":\"$WRITES\""
 # The other process, with the default 2 s, waits and then gets in.
 SOCK=$SOCK2
-fcgi POST /v2/p1/checkpoints "$body" &
+fcgi POST /v2/p1/checkpoints "$body" 7>&- &
 waiting=$!
 sleep 0.2
-echo "ROLLBACK;" >&3
-exec 3>&-
-wait "$LOCK_PID"
+release_write_lock
 wait "$waiting"
 SOCK=$SOCK_SAVED
 parse_cgi_response
