@@ -62,7 +62,6 @@ expect_eq "" "$(grep 'database: ' "$TMP/server.log" "$TMP/server2.log")"
 CONTEXT="write lock held elsewhere:"
 stop_fcgi
 start_fcgi -t 2 -o busy_timeout=300 -o retry_after=7
-CLEANUP_PIDS=$PID2
 hold_write_lock
 expect_eq 0 $?
 body='{"app_name":"own","stream_name":"s1","partition_id":"1","sequence_number":"777","checkpoint_type":"LAST_READ"}'
