@@ -19,6 +19,12 @@ BIN=${DIS_CHECKPOINT_BIN:-$abs_top_builddir/dis-checkpoint}
 WRAPPER=${DIS_CHECKPOINT_WRAPPER:-}
 WAIT_STEPS=100
 [ -n "$WRAPPER" ] && WAIT_STEPS=1200
+# sqlite3 as every test runs it: with a busy timeout, so a read or write
+# that meets the service's write lock or WAL checkpoint for a moment waits
+# for it instead of failing the test with "database is locked".
+sqlite3() {
+	command sqlite3 -cmd '.timeout 10000' "$@"
+}
 # need TOOL ...: stops the test at once, as a failure (exit 99: a machine
 # without its tools must not look green), with one line naming the Debian
 # package of the first TOOL that is not installed. scripts/install-deps
@@ -92,7 +98,7 @@ finish() {
 hold_write_lock() {
 	rm -f "$TMP/lock.in" "$TMP/lock.held"
 	mkfifo "$TMP/lock.in"
-	sqlite3 -bail -cmd '.timeout 10000' "$DB" <"$TMP/lock.in" \
+	command sqlite3 -bail -cmd '.timeout 10000' "$DB" <"$TMP/lock.in" \
 	    >"$TMP/lock.out" 2>&1 &
 	LOCKER=$!
 	CLEANUP_PIDS="$CLEANUP_PIDS $LOCKER"
