@@ -462,21 +462,26 @@ run_check(struct store *st, const struct args *a)
 
 	if ((err = store_check(st, &r)) != DIS_OK)
 		return store_failed(err, "check", a);
-	ok = strcmp(r.integrity, "ok") == 0 && r.orphans == 0;
+	ok = strcmp(r.integrity, "ok") == 0 && r.orphans == 0 &&
+	    r.damaged_histories == 0;
 	if (a->json) {
-		if (print_json(json_pack("{s:b,s:s,s:i,s:I,s:I,s:I,s:I}", "ok",
-		    ok, "integrity", r.integrity, "schema_version",
+		if (print_json(json_pack("{s:b,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
+		    "ok", ok, "integrity", r.integrity, "schema_version",
 		    r.schema_version, "projects", (json_int_t)r.projects,
 		    "apps", (json_int_t)r.apps, "checkpoints",
 		    (json_int_t)r.checkpoints, "orphans",
-		    (json_int_t)r.orphans)) == -1)
+		    (json_int_t)r.orphans, "history_changes",
+		    (json_int_t)r.history_changes, "damaged_histories",
+		    (json_int_t)r.damaged_histories)) == -1)
 			return EXIT_ERROR;
 	} else
-		printf("integrity       %s\nschema version  %d\n"
-		    "projects        %lld\napps            %lld\n"
-		    "checkpoints     %lld\norphans         %lld\n", r.integrity,
-		    r.schema_version, r.projects, r.apps, r.checkpoints,
-		    r.orphans);
+		printf("integrity          %s\nschema version     %d\n"
+		    "projects           %lld\napps               %lld\n"
+		    "checkpoints        %lld\norphans            %lld\n"
+		    "history changes    %lld\ndamaged histories  %lld\n",
+		    r.integrity, r.schema_version, r.projects, r.apps,
+		    r.checkpoints, r.orphans, r.history_changes,
+		    r.damaged_histories);
 	if (!ok)
 		complain("check: the database has problems");
 	return ok ? EXIT_DONE : EXIT_ERROR;

@@ -248,6 +248,18 @@ history_last(const char *text, size_t len, long long *seq,
 	return false;
 }
 
+long long
+history_count(const char *text, size_t len)
+{
+	size_t		 count;
+	long long	 seq, changed_ms;
+
+	if (text == NULL)
+		return 0;
+	return read_newest(text, len, &count, &seq, &changed_ms) ?
+	    (long long)count : -1;
+}
+
 static int
 reserve(struct history_text *out, size_t more)
 {

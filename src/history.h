@@ -48,6 +48,12 @@ bool	 history_last(const char *text, size_t len, long long *seq,
 	    long long *changed_ms);
 
 /*
+ * How many changes text (len bytes, NULL or empty for none) holds, each
+ * read; -1 when it is not a history as this file writes it.
+ */
+long long history_count(const char *text, size_t len);
+
+/*
  * Writes into out the history text (len bytes, NULL or empty for none)
  * with c appended as the change after its newest, as seq + 1, and only
  * the newest depth (at least 1) changes kept, padded with spaces before

@@ -241,6 +241,11 @@ struct store_report {
 	long long	 apps;
 	long long	 checkpoints;
 	long long	 orphans;	/* checkpoints of no existing app */
+	long long	 history_changes; /* earlier values kept, removed
+					   checkpoints' included */
+	long long	 damaged_histories; /* SQLite: histories edited
+					   around the store, which history
+					   and undo cannot read */
 };
 
 /*

@@ -313,7 +313,8 @@ static const char *const sql[ST__COUNT] = {
 	    " (SELECT count(*) FROM apps), (SELECT count(*) FROM checkpoints),"
 	    " (SELECT count(*) FROM checkpoints c WHERE NOT EXISTS (SELECT 1"
 	    "  FROM apps a WHERE a.project = c.project AND a.name = c.app)),"
-	    " (SELECT max(version) FROM schema_versions)",
+	    " (SELECT max(version) FROM schema_versions),"
+	    " (SELECT count(*) FROM history)",
 	[ST_SET_ORIGIN] = "SELECT set_config('dis_checkpoint.origin', $1, true),"
 	    " set_config('dis_checkpoint.operation', $2, true)",
 	[ST_HIST_ROWS] = "SELECT a.ok, h.type, h.partition, h.seq,"
@@ -1409,6 +1410,9 @@ pg_check(void *handle, struct store_report *r)
 		r->checkpoints = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 		r->orphans = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 		r->schema_version = atoi(PQgetvalue(res, 0, 4));
+		/* Its history is rows of typed columns: none is damaged. */
+		r->history_changes = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+		r->damaged_histories = 0;
 		snprintf(r->integrity, sizeof(r->integrity), "ok");
 	}
 	PQclear(res);

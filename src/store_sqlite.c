@@ -1607,6 +1607,36 @@ lite_list_checkpoints(void *handle, const char *project, const char *app,
 	return end_read(s, rc, "list checkpoints");
 }
 
+/*
+ * Every history's changes into r, and those that are not valid JSON or
+ * not as history.c writes them (so json_each, history and undo, or the
+ * next write, would not read them) as damaged. Once, by an operator.
+ */
+static int
+count_histories(struct lite *s, struct store_report *r)
+{
+	sqlite3_stmt	*st;
+	long long	 n;
+	int		 rc;
+
+	r->history_changes = r->damaged_histories = 0;
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT history, json_valid(history)"
+	    " FROM checkpoints WHERE history IS NOT NULL UNION ALL"
+	    " SELECT history, json_valid(history) FROM removed", -1, &st,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = history_count((const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+		if (n < 0 || sqlite3_column_int(st, 1) == 0)
+			r->damaged_histories++;
+		else
+			r->history_changes += n;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static enum dis_err
 lite_check(void *handle, struct store_report *r)
 {
@@ -1628,6 +1658,8 @@ lite_check(void *handle, struct store_report *r)
 	done(st);
 	if (rc != SQLITE_ROW)
 		return end_read(s, rc, "count");
+	if ((rc = count_histories(s, r)) != SQLITE_DONE)
+		return end_read(s, rc, "read histories");
 	/* Run once by an operator: not worth a persistent statement. */
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check(1)", -1, &st,
 	    NULL);

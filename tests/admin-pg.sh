@@ -60,7 +60,7 @@ admin -d "$SRC" checkpoints -p p1 -a nosuch
 expect_rc 1
 admin -d "$SRC" check --json
 expect_rc 0
-expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 4, "projects": 1, "apps": 2, "checkpoints": 3, "orphans": 0}'
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 4, "projects": 1, "apps": 2, "checkpoints": 3, "orphans": 0, "history_changes": 3, "damaged_histories": 0}'
 admin -d "$SRC" backup "$TMP/b.db"
 expect_rc 1
 [[ $ERR == *pg_dump* ]] && pass || fail "$CONTEXT backup: $ERR"

@@ -70,9 +70,20 @@ expect_rc 0; expect_eq 1 "$(printf '%s\n' "$OUT" | wc -l)"
 CONTEXT="check:"
 admin -d "$DB" check --json
 expect_rc 0
-expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 5, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0}'
+# Four writes, each a change from none; the history_rows view (SQL's own
+# JSON reader) counts the same.
+expect_out_json 'j == {"ok": True, "integrity": "ok", "schema_version": 5, "projects": 2, "apps": 3, "checkpoints": 4, "orphans": 0, "history_changes": 4, "damaged_histories": 0}'
+expect_eq 4 "$(sqlite3 "$DB" 'SELECT count(*) FROM history_rows')"
 admin -d "$DB" check
 expect_rc 0; expect_eq "integrity ok" "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')"
+expect_eq "history changes 4" "$(printf '%s\n' "$OUT" | grep '^history' | tr -s ' ')"
+# Histories edited around the store, one not JSON and one JSON but not a
+# history, are problems found; the others' changes are still counted.
+cp "$DB" "$TMP/edited.db"
+sqlite3 "$TMP/edited.db" "UPDATE checkpoints SET history = '[[1,2' WHERE stream = 's2'; UPDATE checkpoints SET history = '{\"a\":1}' WHERE app = 'a2'"
+admin -d "$TMP/edited.db" check --json
+expect_rc 1; expect_out_json 'j["damaged_histories"] == 2 and j["history_changes"] == 2 and j["ok"] is False'
+expect_err_has "problems"
 # A checkpoint of no app (written around the store) is a problem found.
 cp "$DB" "$TMP/orphan.db"
 sqlite3 "$TMP/orphan.db" "INSERT INTO checkpoints (project, app, stream, type, partition, sequence, metadata, changed) VALUES ('p9', 'gone', 's', 'LAST_READ', 0, 1, '', 0)"

@@ -105,6 +105,9 @@ START_TEST(test_first_change)
 	ck_assert_int_eq(seq, 0);
 	ck_assert(history_last("[]", 2, &seq, &changed));
 	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(history_count(NULL, 0), 0);
+	ck_assert_int_eq(history_count("", 0), 0);
+	ck_assert_int_eq(history_count(" [ ] ", 5), 0);
 }
 END_TEST
 
@@ -154,6 +157,7 @@ START_TEST(test_chain_and_depth)
 		free(t);
 		t = next;
 		seqs(t, got, sizeof(got));
+		ck_assert_int_eq(history_count(t, strlen(t)), i < 10 ? i : 10);
 		if (i == 3)
 			ck_assert_str_eq(got, "1,2,3");
 	}
@@ -408,6 +412,7 @@ START_TEST(test_damaged)
 	char		*next;
 
 	ck_assert_msg(!history_last(t, strlen(t), &seq, &changed), "%s", t);
+	ck_assert_int_eq(history_count(t, strlen(t)), -1);
 	ck_assert_int_eq(seq, 0);
 	ck_assert_int_eq(changed, 0);
 	next = append(t, &api_write, 10, &damaged);
