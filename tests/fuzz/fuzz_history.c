@@ -2,11 +2,12 @@
  * fuzz_history.c: libFuzzer harness for a checkpoint's history text
  * (src/history.c), which a write reads out of the database: a damaged or
  * hand-edited file must never make it read past the text. The input is the
- * text, copied to exactly its size; history_last and history_append run on
- * it at depths 1, 3 and 10. When the input is JSON whose changes count up
- * one by one from their first seq, as this program writes them, the new
- * text must be JSON too, hold at most the depth's changes, and number the
- * new one after the newest.
+ * text, copied to exactly its size; history_count and history_last read
+ * it whole and must agree, and history_append runs on it at depths 1, 3
+ * and 10. When the input is JSON whose changes count up one by one from
+ * their first seq, as this program writes them, history_count must count
+ * them all, and the new text must be JSON too, hold at most the depth's
+ * changes, and number the new one after the newest.
  */
 #include "config.h"
 
@@ -20,9 +21,12 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* The newest seq of a history as this program writes it, else -1. */
+/*
+ * The newest seq of a history as this program writes it, its first into
+ * *first; else -1.
+ */
 static long long
-counted_up(const char *text, size_t len)
+counted_up(const char *text, size_t len, long long *first_seq)
 {
 	json_t		*j = json_loadb(text, len, JSON_DECODE_ANY, NULL), *c;
 	long long	 first = 0, newest = -1;
@@ -59,6 +63,7 @@ counted_up(const char *text, size_t len)
 	}
 out:
 	json_decref(j);
+	*first_seq = first;
 	return newest;
 }
 
@@ -70,15 +75,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    5, 1690000000000LL, "m\"" };
 	struct history_text	 out = { NULL, 0, 0 };
 	char			*text = malloc(size ? size : 1);
-	long long		 seq, changed, newest;
+	long long		 seq, changed, newest, first, count;
 	bool			 damaged;
 	size_t			 i;
 
 	if (text == NULL)
 		return 0;
 	memcpy(text, data, size);
-	(void)history_last(text, size, &seq, &changed);
-	newest = counted_up(text, size);
+	/* Both read the whole text: they agree on what is a history, and a
+	 * history as this program writes it holds all its seqs. */
+	count = history_count(text, size);
+	if ((count >= 0) != history_last(text, size, &seq, &changed))
+		abort();
+	newest = counted_up(text, size, &first);
+	if (newest >= 0 && count != newest - first + 1)
+		abort();
 	for (i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
 		json_t	*j;
 
