@@ -61,9 +61,8 @@ wait_acks() {
 }
 
 # db SQL: $DB read with the sqlite3 shell. Behind lighttpd the orphaned
-# service still commits while it is checked (for long under valgrind), and
-# the shell, which waits for no lock by default, failed with "database is
-# locked": it waits for the lock (60 s at most, a bound for a hang).
+# service still commits while it is checked, for long under valgrind: so
+# it waits for the lock up to 60 s (a bound for a hang), not lib.sh's 10.
 db() {
 	sqlite3 -cmd '.timeout 60000' "$DB" "$1" 2>&1
 }

@@ -93,7 +93,8 @@ finish() {
 # through a fifo on fd 7) until release_write_lock. .shell runs after BEGIN
 # IMMEDIATE returned: waits for that, not for a time. The holder waits for
 # a lock someone else holds this instant (.timeout) and exits on an error
-# (-bail), so false means it never got the lock; lock.out says why.
+# (-bail), so false means it never got the lock; lock.out says why. The
+# command, not the function above: $! must be sqlite3, not a subshell.
 # Start other processes with 7>&- meanwhile, or sqlite3 never sees EOF.
 hold_write_lock() {
 	rm -f "$TMP/lock.in" "$TMP/lock.held"
